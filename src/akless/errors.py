@@ -1,0 +1,87 @@
+"""Every error akless raises, in one shallow tree.
+
+::
+
+    AklessError                      base: catch this to catch everything akless raises
+    ├── ConfigurationError           a setting, file or argument is wrong (names it and the fix)
+    ├── CredentialsUnavailable       a provider does not apply here; the chain moves on
+    ├── TransportError               the network failed: refused, reset, unreachable (names the URL)
+    │   └── TransportTimeout         ... or no answer within the timeout
+    ├── ServiceError                 a service answered with an error (code, status, request id)
+    └── MalformedResponse            a service answered, but not in the documented shape
+
+Messages never contain a secret, security token or bearer token. An error that wraps a
+lower-level one keeps it as ``__cause__`` (``raise ... from``).
+"""
+
+from __future__ import annotations
+
+
+class AklessError(Exception):
+    """Base class of every error akless raises."""
+
+
+class ConfigurationError(AklessError):
+    """A setting, file, environment variable or argument is invalid.
+
+    ``source`` names where the bad value came from (a file path, a variable name, a parameter).
+    """
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class CredentialsUnavailable(AklessError):
+    """A credential provider does not apply in this environment (the chain tries the next)."""
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class TransportError(AklessError):
+    """A request could not be completed: connection refused, reset, DNS failure, TLS failure."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class TransportTimeout(TransportError):
+    """The server did not connect or answer within the configured timeout."""
+
+
+class ServiceError(AklessError):
+    """An Alibaba Cloud service (or the metadata service) answered with an error.
+
+    ``code`` is the service's error code (``SignatureDoesNotMatch``, ``EntityNotExist.Role``) or,
+    for services without codes such as the metadata service, ``HTTP<status>``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status: int,
+        code: str,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+
+
+class MalformedResponse(AklessError):
+    """A service answered successfully but the answer is not what the protocol documents.
+
+    ``field`` names the missing or invalid field, when one is to blame.
+    """
+
+    def __init__(self, message: str, *, endpoint: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.field = field
