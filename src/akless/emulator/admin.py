@@ -1,0 +1,211 @@
+"""The admin API under ``/_emulator``: the same controls as the ``Cloud`` Python API, over HTTP
+with JSON bodies, for tests written in other languages and for ``curl``.
+
+=====================================  =========================================================
+``GET  /_emulator/identity``           the start-up identity (endpoint, account, keys, roles)
+``POST /_emulator/reset``              back to the start-up state
+``GET|PUT|POST|DELETE /faults``        list, replace (a list), add (one), clear faults
+``GET|PUT /clock``                     ``{"offset_seconds": 900}``
+``GET|PUT /credential-lifetime``       ``{"seconds": 60}`` or ``{"seconds": null}``
+``GET|PUT /instance``                  ``{"role": "name" | null, "hardened_only": true}``
+``POST /users``                        ``{"name": "bob"}``: a user with one AccessKey
+``POST /users/{name}/access-keys``     another AccessKey for that user
+``PUT  /access-keys/{id}``             ``{"status": "Inactive"}``
+``POST /roles``                        ``{"name", "trusted", "services", "federated",
+                                       "conditions", "trust", "max_session_duration"}``
+``POST /oidc-providers``               ``{"name", "issuer_url", "client_ids", "jwks"}``
+``POST /oidc/token``                   ``{"subject", "audience", "expires_in", "issuer"}``
+``GET  /calls``                        recorded API calls (``?access_key_id=&limit=``)
+=====================================  =========================================================
+
+Bad input answers 400 with ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from akless.emulator.cloud import Cloud
+from akless.emulator.faults import Fault
+
+Handler = Callable[[Request, Cloud], Any]
+
+
+def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        cloud: Cloud = request.app.state.cloud
+        try:
+            result = handler(request, cloud)
+            if hasattr(result, "__await__"):
+                result = await result
+        except (ValueError, TypeError, KeyError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return result if isinstance(result, Response) else JSONResponse(result)
+
+    return endpoint
+
+
+async def _json(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ValueError("the body must be JSON") from None
+
+
+async def _object(request: Request) -> dict[str, Any]:
+    data = await _json(request)
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    return data
+
+
+def _endpoint_of(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def identity(request: Request, cloud: Cloud) -> dict[str, str]:
+    return cloud.identity.to_json(_endpoint_of(request))
+
+
+def reset(request: Request, cloud: Cloud) -> dict[str, str]:
+    cloud.reset()
+    return {"status": "reset"}
+
+
+async def faults(request: Request, cloud: Cloud) -> Any:
+    if request.method == "PUT":
+        data = await _json(request)
+        if not isinstance(data, list):
+            raise ValueError("PUT /faults takes a JSON list of faults")
+        cloud.faults.replace(Fault.from_json(item) for item in data)
+    elif request.method == "POST":
+        cloud.faults.add(Fault.from_json(await _object(request)))
+    elif request.method == "DELETE":
+        cloud.faults.clear()
+    return [fault.to_json() for fault in cloud.faults.active()]
+
+
+async def clock(request: Request, cloud: Cloud) -> dict[str, float]:
+    if request.method == "PUT":
+        cloud.set_clock_offset(float((await _object(request))["offset_seconds"]))
+    return {"offset_seconds": cloud.clock_offset, "now": cloud.now()}
+
+
+async def credential_lifetime(request: Request, cloud: Cloud) -> dict[str, float | None]:
+    if request.method == "PUT":
+        seconds = (await _object(request)).get("seconds")
+        cloud.set_credential_lifetime(None if seconds is None else float(seconds))
+    return {"seconds": cloud.credential_lifetime}
+
+
+async def instance(request: Request, cloud: Cloud) -> dict[str, Any]:
+    if request.method == "PUT":
+        data = await _object(request)
+        hardened = data.get("hardened_only")
+        if hardened is not None and not isinstance(hardened, bool):
+            raise ValueError("hardened_only must be true or false")
+        if "role" in data:
+            role = data["role"]
+            if role is not None and not isinstance(role, str):
+                raise ValueError("role must be a role name or null")
+            cloud.set_instance_role(role)
+        if hardened is not None:
+            cloud.set_hardened_only(hardened)
+    return {"role": cloud.instance_role, "hardened_only": cloud.hardened_only}
+
+
+def _key_json(key: Any) -> dict[str, Any]:
+    return {
+        "user_name": key.user_name,
+        "access_key_id": key.access_key_id,
+        "access_key_secret": key.secret,
+        "status": key.status,
+    }
+
+
+async def users(request: Request, cloud: Cloud) -> dict[str, Any]:
+    user = cloud.create_user(str((await _object(request))["name"]))
+    return {"user_id": user.user_id, **_key_json(cloud.create_access_key(user.name))}
+
+
+def user_access_keys(request: Request, cloud: Cloud) -> dict[str, Any]:
+    return _key_json(cloud.create_access_key(request.path_params["name"]))
+
+
+async def access_key(request: Request, cloud: Cloud) -> dict[str, str]:
+    status = str((await _object(request))["status"])
+    cloud.set_access_key_status(request.path_params["key_id"], status)
+    return {"access_key_id": request.path_params["key_id"], "status": status}
+
+
+async def roles(request: Request, cloud: Cloud) -> dict[str, Any]:
+    data = await _object(request)
+    role = cloud.create_role(
+        str(data["name"]),
+        trusted=data.get("trusted", ()),
+        services=data.get("services", ()),
+        federated=data.get("federated", ()),
+        conditions=data.get("conditions"),
+        trust=data.get("trust"),
+        max_session_duration=int(data.get("max_session_duration", 3600)),
+    )
+    return {"arn": cloud.role_arn(role.name), "role_id": role.role_id, "name": role.name}
+
+
+async def oidc_providers(request: Request, cloud: Cloud) -> dict[str, str]:
+    data = await _object(request)
+    arn = cloud.create_oidc_provider(
+        str(data["name"]),
+        issuer_url=data.get("issuer_url"),
+        client_ids=data.get("client_ids", ("sts.aliyuncs.com",)),
+        jwks=data.get("jwks"),
+    )
+    return {"arn": arn}
+
+
+async def oidc_token(request: Request, cloud: Cloud) -> dict[str, str]:
+    data = await _object(request)
+    token = cloud.mint_oidc_token(
+        str(data.get("subject", "system:serviceaccount:default:akless")),
+        audience=data.get("audience", "sts.aliyuncs.com"),
+        expires_in=float(data.get("expires_in", 3600)),
+        issuer=data.get("issuer"),
+    )
+    return {"token": token}
+
+
+def calls(request: Request, cloud: Cloud) -> list[dict[str, Any]]:
+    limit = int(request.query_params.get("limit", "1000"))
+    records = cloud.store.calls(
+        access_key_id=request.query_params.get("access_key_id"), limit=max(1, min(limit, 10000))
+    )
+    return [asdict(record) for record in records]
+
+
+def routes() -> list[BaseRoute]:
+    """The admin routes, to mount under ``/_emulator``."""
+    return [
+        Route("/identity", _endpoint(identity), methods=["GET"]),
+        Route("/reset", _endpoint(reset), methods=["POST"]),
+        Route("/faults", _endpoint(faults), methods=["GET", "PUT", "POST", "DELETE"]),
+        Route("/clock", _endpoint(clock), methods=["GET", "PUT"]),
+        Route("/credential-lifetime", _endpoint(credential_lifetime), methods=["GET", "PUT"]),
+        Route("/instance", _endpoint(instance), methods=["GET", "PUT"]),
+        Route("/users", _endpoint(users), methods=["POST"]),
+        Route("/users/{name}/access-keys", _endpoint(user_access_keys), methods=["POST"]),
+        Route("/access-keys/{key_id}", _endpoint(access_key), methods=["PUT"]),
+        Route("/roles", _endpoint(roles), methods=["POST"]),
+        Route("/oidc-providers", _endpoint(oidc_providers), methods=["POST"]),
+        Route("/oidc/token", _endpoint(oidc_token), methods=["POST"]),
+        Route("/calls", _endpoint(calls), methods=["GET"]),
+    ]

@@ -1,0 +1,437 @@
+"""The emulator's state in SQLite: account, users, AccessKeys, roles, OIDC providers, STS
+sessions and the record of every API call.
+
+In memory by default; with a file path the state survives restarts. One connection is shared by
+the server's event loop and the Python API, guarded by a lock (every operation is short).
+``snapshot()`` / ``restore()`` copy the whole database, which is how per-test reset works.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    user_id TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users(name),
+    secret TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created REAL NOT NULL,
+    last_used REAL
+);
+CREATE TABLE IF NOT EXISTS roles (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    role_id TEXT NOT NULL UNIQUE,
+    trust_policy TEXT NOT NULL,
+    max_session_duration INTEGER NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oidc_providers (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    issuer_url TEXT NOT NULL,
+    client_ids TEXT NOT NULL,
+    jwks TEXT,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    access_key_id TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    security_token TEXT NOT NULL UNIQUE,
+    role_name TEXT NOT NULL COLLATE NOCASE,
+    session_name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    issued REAL NOT NULL,
+    expiration REAL NOT NULL,
+    policy TEXT
+);
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    request_id TEXT NOT NULL,
+    service TEXT NOT NULL,
+    action TEXT NOT NULL,
+    version TEXT NOT NULL,
+    access_key_id TEXT,
+    principal_arn TEXT,
+    identity_type TEXT,
+    source_ip TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    error_code TEXT,
+    error_message TEXT,
+    params TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS calls_by_key_time ON calls (access_key_id, time);
+CREATE INDEX IF NOT EXISTS calls_by_time ON calls (time);
+"""
+
+
+@dataclass(frozen=True)
+class User:
+    """A RAM user."""
+
+    name: str
+    user_id: str
+    created: float
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """A RAM user's long-term AccessKey pair."""
+
+    access_key_id: str
+    user_name: str
+    secret: str
+    status: str
+    created: float
+    last_used: float | None
+
+
+@dataclass(frozen=True)
+class Role:
+    """A RAM role with its trust policy (who may assume it)."""
+
+    name: str
+    role_id: str
+    trust_policy: dict[str, Any]
+    max_session_duration: int
+    description: str
+    created: float
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """A registered OIDC identity provider; ``jwks`` ``None`` means the emulator's own issuer."""
+
+    name: str
+    issuer_url: str
+    client_ids: tuple[str, ...]
+    jwks: dict[str, Any] | None
+    created: float
+
+
+@dataclass(frozen=True)
+class Session:
+    """An STS credential the emulator issued (by AssumeRole, OIDC, or to the instance)."""
+
+    access_key_id: str
+    secret: str
+    security_token: str
+    role_name: str
+    session_name: str
+    source: str
+    issued: float
+    expiration: float
+    policy: str | None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One API call as the emulator saw it (the source of ActionTrail events)."""
+
+    time: float
+    request_id: str
+    service: str
+    action: str
+    version: str
+    access_key_id: str | None
+    principal_arn: str | None
+    identity_type: str | None
+    source_ip: str
+    user_agent: str
+    status: int
+    error_code: str | None
+    error_message: str | None
+    params: dict[str, str]
+
+
+class Store:
+    """Typed access to the emulator's SQLite database."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        target = ":memory:" if path is None else str(path)
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run several statements atomically."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _execute(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, args)
+
+    def _one(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
+            return row
+
+    def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    # -- whole-database copies --
+
+    def snapshot(self) -> sqlite3.Connection:
+        """An in-memory copy of the whole database."""
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        with self._lock:
+            self._db.backup(copy)
+        return copy
+
+    def restore(self, snapshot: sqlite3.Connection) -> None:
+        """Replace the whole database with ``snapshot``'s contents."""
+        with self._lock:
+            snapshot.backup(self._db)
+
+    # -- meta --
+
+    def get_meta(self, key: str) -> str | None:
+        """A stored setting, or ``None``."""
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting."""
+        self._execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- users and AccessKeys --
+
+    def add_user(self, user: User) -> None:
+        """Insert a user; ``sqlite3.IntegrityError`` when the name is taken."""
+        self._execute(
+            "INSERT INTO users (name, user_id, created) VALUES (?, ?, ?)",
+            (user.name, user.user_id, user.created),
+        )
+
+    def get_user(self, name: str) -> User | None:
+        """The user called ``name`` (any case), or ``None``."""
+        row = self._one("SELECT * FROM users WHERE name = ?", (name,))
+        return None if row is None else User(row["name"], row["user_id"], row["created"])
+
+    def add_access_key(self, key: AccessKey) -> None:
+        """Insert an AccessKey."""
+        self._execute(
+            "INSERT INTO access_keys VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                key.access_key_id,
+                key.user_name,
+                key.secret,
+                key.status,
+                key.created,
+                key.last_used,
+            ),
+        )
+
+    def get_access_key(self, access_key_id: str) -> AccessKey | None:
+        """The AccessKey with this ID, or ``None``."""
+        row = self._one("SELECT * FROM access_keys WHERE access_key_id = ?", (access_key_id,))
+        return None if row is None else AccessKey(*row)
+
+    def list_access_keys(self, user_name: str) -> list[AccessKey]:
+        """A user's AccessKeys, oldest first."""
+        rows = self._all(
+            "SELECT * FROM access_keys WHERE user_name = ? ORDER BY created, access_key_id",
+            (user_name,),
+        )
+        return [AccessKey(*row) for row in rows]
+
+    def set_access_key_status(self, access_key_id: str, status: str) -> None:
+        """Mark an AccessKey ``Active`` or ``Inactive``."""
+        self._execute(
+            "UPDATE access_keys SET status = ? WHERE access_key_id = ?", (status, access_key_id)
+        )
+
+    def delete_access_key(self, access_key_id: str) -> None:
+        """Delete an AccessKey."""
+        self._execute("DELETE FROM access_keys WHERE access_key_id = ?", (access_key_id,))
+
+    def touch_access_key(self, access_key_id: str, when: float) -> None:
+        """Remember when an AccessKey was last used."""
+        self._execute(
+            "UPDATE access_keys SET last_used = ? WHERE access_key_id = ?", (when, access_key_id)
+        )
+
+    # -- roles --
+
+    def add_role(self, role: Role) -> None:
+        """Insert a role; ``sqlite3.IntegrityError`` when the name is taken."""
+        self._execute(
+            "INSERT INTO roles VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                role.name,
+                role.role_id,
+                json.dumps(role.trust_policy),
+                role.max_session_duration,
+                role.description,
+                role.created,
+            ),
+        )
+
+    def get_role(self, name: str) -> Role | None:
+        """The role called ``name`` (any case), or ``None``."""
+        row = self._one("SELECT * FROM roles WHERE name = ?", (name,))
+        if row is None:
+            return None
+        return Role(
+            row["name"],
+            row["role_id"],
+            json.loads(row["trust_policy"]),
+            row["max_session_duration"],
+            row["description"],
+            row["created"],
+        )
+
+    # -- OIDC providers --
+
+    def add_oidc_provider(self, provider: OidcProvider) -> None:
+        """Insert an OIDC provider; ``sqlite3.IntegrityError`` when the name is taken."""
+        self._execute(
+            "INSERT INTO oidc_providers VALUES (?, ?, ?, ?, ?)",
+            (
+                provider.name,
+                provider.issuer_url,
+                json.dumps(list(provider.client_ids)),
+                None if provider.jwks is None else json.dumps(provider.jwks),
+                provider.created,
+            ),
+        )
+
+    def get_oidc_provider(self, name: str) -> OidcProvider | None:
+        """The OIDC provider called ``name`` (any case), or ``None``."""
+        row = self._one("SELECT * FROM oidc_providers WHERE name = ?", (name,))
+        if row is None:
+            return None
+        jwks = None if row["jwks"] is None else json.loads(row["jwks"])
+        return OidcProvider(
+            row["name"],
+            row["issuer_url"],
+            tuple(json.loads(row["client_ids"])),
+            jwks,
+            row["created"],
+        )
+
+    # -- STS sessions --
+
+    def add_session(self, session: Session) -> None:
+        """Insert an issued STS credential."""
+        self._execute(
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session.access_key_id,
+                session.secret,
+                session.security_token,
+                session.role_name,
+                session.session_name,
+                session.source,
+                session.issued,
+                session.expiration,
+                session.policy,
+            ),
+        )
+
+    def get_session(self, access_key_id: str) -> Session | None:
+        """The STS credential with this AccessKey ID, or ``None``."""
+        row = self._one("SELECT * FROM sessions WHERE access_key_id = ?", (access_key_id,))
+        return None if row is None else Session(*row)
+
+    def session_token_exists(self, security_token: str) -> bool:
+        """Whether ``security_token`` belongs to any issued STS credential."""
+        row = self._one("SELECT 1 FROM sessions WHERE security_token = ?", (security_token,))
+        return row is not None
+
+    def purge_sessions(self, expired_before: float) -> int:
+        """Forget STS credentials that expired before ``expired_before``; how many."""
+        cursor = self._execute("DELETE FROM sessions WHERE expiration < ?", (expired_before,))
+        return cursor.rowcount
+
+    # -- call records --
+
+    def record_call(self, call: CallRecord) -> None:
+        """Append one call to the record."""
+        self._execute(
+            "INSERT INTO calls (time, request_id, service, action, version, access_key_id, "
+            "principal_arn, identity_type, source_ip, user_agent, status, error_code, "
+            "error_message, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                call.time,
+                call.request_id,
+                call.service,
+                call.action,
+                call.version,
+                call.access_key_id,
+                call.principal_arn,
+                call.identity_type,
+                call.source_ip,
+                call.user_agent,
+                call.status,
+                call.error_code,
+                call.error_message,
+                json.dumps(call.params, sort_keys=True),
+            ),
+        )
+
+    def calls(self, *, access_key_id: str | None = None, limit: int = 1000) -> list[CallRecord]:
+        """Recorded calls, newest first, optionally only those made with one AccessKey."""
+        if access_key_id is None:
+            rows = self._all("SELECT * FROM calls ORDER BY time DESC, id DESC LIMIT ?", (limit,))
+        else:
+            rows = self._all(
+                "SELECT * FROM calls WHERE access_key_id = ? ORDER BY time DESC, id DESC LIMIT ?",
+                (access_key_id, limit),
+            )
+        return [
+            CallRecord(
+                row["time"],
+                row["request_id"],
+                row["service"],
+                row["action"],
+                row["version"],
+                row["access_key_id"],
+                row["principal_arn"],
+                row["identity_type"],
+                row["source_ip"],
+                row["user_agent"],
+                row["status"],
+                row["error_code"],
+                row["error_message"],
+                json.loads(row["params"]),
+            )
+            for row in rows
+        ]
