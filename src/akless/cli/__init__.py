@@ -1,0 +1,1 @@
+"""The ``akless`` command line (``akless[cli]``)."""
