@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -87,7 +86,7 @@ _CLEARED = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY"
 @pytest.fixture(autouse=True)
 def _pinned_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
+) -> None:
     """A clean environment per test: no real credentials, endpoints pinned, a private HOME."""
     import os
 
@@ -98,4 +97,3 @@ def _pinned_environment(
         monkeypatch.setenv(name, value)
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
-    yield

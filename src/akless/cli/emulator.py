@@ -34,6 +34,11 @@ def serve(host: str, port: int, state: Path | None, hardened_only: bool) -> None
             f"the emulator needs {error.name}, part of the 'emulator' extra: "
             "pip install 'akless[emulator]'"
         ) from error
+    if state is not None and not state.parent.is_dir():
+        raise ConfigurationError(
+            f"--state {state}: the folder {state.parent} does not exist; create it first",
+            source=str(state),
+        )
     try:
         serve_forever(host=host, port=port, state=state, hardened_only=hardened_only)
     except OSError as error:

@@ -58,7 +58,7 @@ async def _json(request: Request) -> Any:
         return {}
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValueError("the body must be JSON") from None
 
 
@@ -67,6 +67,27 @@ async def _object(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("the body must be a JSON object")
     return data
+
+
+def _string(data: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return value
+
+
+def _strings(data: dict[str, Any], key: str, default: tuple[str, ...] = ()) -> list[str]:
+    value = data.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{key} must be a list of strings")
+    return value
+
+
+def _object_or_null(data: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise ValueError(f"{key} must be a JSON object or null")
+    return value
 
 
 def _endpoint_of(request: Request) -> str:
@@ -134,7 +155,7 @@ def _key_json(key: Any) -> dict[str, Any]:
 
 
 async def users(request: Request, cloud: Cloud) -> dict[str, Any]:
-    user = cloud.create_user(str((await _object(request))["name"]))
+    user = cloud.create_user(_string(await _object(request), "name"))
     return {"user_id": user.user_id, **_key_json(cloud.create_access_key(user.name))}
 
 
@@ -150,36 +171,42 @@ async def access_key(request: Request, cloud: Cloud) -> dict[str, str]:
 
 async def roles(request: Request, cloud: Cloud) -> dict[str, Any]:
     data = await _object(request)
+    max_session_duration = data.get("max_session_duration", 3600)
+    if not isinstance(max_session_duration, int) or isinstance(max_session_duration, bool):
+        raise ValueError("max_session_duration must be a whole number of seconds")
     role = cloud.create_role(
-        str(data["name"]),
-        trusted=data.get("trusted", ()),
-        services=data.get("services", ()),
-        federated=data.get("federated", ()),
-        conditions=data.get("conditions"),
-        trust=data.get("trust"),
-        max_session_duration=int(data.get("max_session_duration", 3600)),
+        _string(data, "name"),
+        trusted=_strings(data, "trusted"),
+        services=_strings(data, "services"),
+        federated=_strings(data, "federated"),
+        conditions=_object_or_null(data, "conditions"),
+        trust=_object_or_null(data, "trust"),
+        max_session_duration=max_session_duration,
     )
     return {"arn": cloud.role_arn(role.name), "role_id": role.role_id, "name": role.name}
 
 
 async def oidc_providers(request: Request, cloud: Cloud) -> dict[str, str]:
     data = await _object(request)
+    issuer_url = data.get("issuer_url")
     arn = cloud.create_oidc_provider(
-        str(data["name"]),
-        issuer_url=data.get("issuer_url"),
-        client_ids=data.get("client_ids", ("sts.aliyuncs.com",)),
-        jwks=data.get("jwks"),
+        _string(data, "name"),
+        issuer_url=None if issuer_url is None else _string(data, "issuer_url"),
+        client_ids=_strings(data, "client_ids", ("sts.aliyuncs.com",)),
+        jwks=_object_or_null(data, "jwks"),
     )
     return {"arn": arn}
 
 
 async def oidc_token(request: Request, cloud: Cloud) -> dict[str, str]:
     data = await _object(request)
+    audience = data.get("audience", "sts.aliyuncs.com")
+    issuer = data.get("issuer")
     token = cloud.mint_oidc_token(
-        str(data.get("subject", "system:serviceaccount:default:akless")),
-        audience=data.get("audience", "sts.aliyuncs.com"),
+        _string(data, "subject", "system:serviceaccount:default:akless"),
+        audience=audience if isinstance(audience, str) else _strings(data, "audience"),
         expires_in=float(data.get("expires_in", 3600)),
-        issuer=data.get("issuer"),
+        issuer=None if issuer is None else _string(data, "issuer"),
     )
     return {"token": token}
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
@@ -71,12 +71,27 @@ async def _suffer(request: Request, decision: Decision) -> bool:
     return False
 
 
+async def _injected_fault(
+    request: Request, service: str, answer: Callable[[int, str], Response]
+) -> Response | None:
+    """The answer an injected fault imposes on this request, or ``None`` to serve it normally.
+
+    ``answer(status, code)`` renders a forced error status the way ``service`` answers errors.
+    """
+    decision = _cloud(request).faults.decide(service)
+    if await _suffer(request, decision):
+        return Response(status_code=503)  # the connection is gone: this never reaches anyone
+    if decision.status:
+        return answer(decision.status, decision.code or "InternalError")
+    return None
+
+
 # --- OpenAPI services -------------------------------------------------------------------------
 
 
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "0")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(400, "InvalidParameter", "The request body is larger than 10 MB.")
     return await request.body()
 
@@ -99,6 +114,13 @@ def _api_error(
     host = request.headers.get("host", "")
     body = error_body(error, request_id=request_id, host=host, product=product)
     return _api_response(cloud, body, status=error.status, response_format=fmt, root="Error")
+
+
+def _recordable(message: str) -> str:
+    """An error message fit for the call record: a quoted string to sign can carry the
+    security token (and a signed call's OIDC token), so it is cut off."""
+    head, marker, _ = message.partition("server string to sign is:")
+    return (f"{head}{marker} [redacted]" if marker else message)[:512]
 
 
 def _claimed_key_id(call: ApiRequest) -> str | None:
@@ -132,7 +154,7 @@ def _record(
             user_agent=call.user_agent,
             status=status,
             error_code=None if error is None else error.code,
-            error_message=None if error is None else error.message[:512],
+            error_message=None if error is None else _recordable(error.message),
             params=params,
         )
     )
@@ -145,7 +167,7 @@ async def api(request: Request) -> Response:
     try:
         call = parse_request(
             method=request.method,
-            path=request.url.path,
+            path=request.scope.get("path", "/"),
             query_string=request.scope.get("query_string", b"").decode("latin-1"),
             headers=[
                 (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.scope["headers"]
@@ -158,12 +180,20 @@ async def api(request: Request) -> Response:
             raise unknown_version(call.version)
     except ApiError as error:
         return _api_error(cloud, error, request, request_id, "OpenAPI", "JSON")
-    decision = cloud.faults.decide(service.name)
-    if await _suffer(request, decision):
-        return Response(status_code=503)  # never reaches the client
-    if decision.status:
-        fault = ApiError(decision.status, decision.code or "InternalError", "Injected fault.")
-        return _api_error(cloud, fault, request, request_id, service.product, call.response_format)
+    injected = await _injected_fault(
+        request,
+        service.name,
+        lambda status, code: _api_error(
+            cloud,
+            ApiError(status, code, "Injected fault."),
+            request,
+            request_id,
+            service.product,
+            call.response_format,
+        ),
+    )
+    if injected is not None:
+        return injected
     caller: Caller | None = None
     try:
         action = service.actions.get(call.action)
@@ -197,11 +227,13 @@ async def unknown_path(request: Request) -> Response:
 async def metadata_service(request: Request) -> Response:
     """``/latest/...``: faults first, then the metadata rules."""
     cloud = _cloud(request)
-    decision = cloud.faults.decide("metadata")
-    if await _suffer(request, decision):
-        return Response(status_code=503)
-    if decision.status:
-        return Response(f"{decision.status} - Injected fault", status_code=decision.status)
+    injected = await _injected_fault(
+        request,
+        "metadata",
+        lambda status, code: Response(f"{status} - Injected fault", status_code=status),
+    )
+    if injected is not None:
+        return injected
     path = request.path_params["path"]
     if request.method == "PUT" and path == "api/token":
         return metadata.issue_token(request, cloud)
@@ -213,14 +245,16 @@ async def metadata_service(request: Request) -> Response:
 # --- OIDC issuer ----------------------------------------------------------------------------
 
 
+def _oidc_fault(status: int, code: str) -> Response:
+    return JSONResponse({"error": "injected fault", "code": code}, status_code=status)
+
+
 async def oidc_discovery(request: Request) -> Response:
     """The issuer's OpenID configuration."""
+    injected = await _injected_fault(request, "oidc", _oidc_fault)
+    if injected is not None:
+        return injected
     cloud = _cloud(request)
-    decision = cloud.faults.decide("oidc")
-    if await _suffer(request, decision):
-        return Response(status_code=503)
-    if decision.status:
-        return JSONResponse({"error": "injected fault"}, status_code=decision.status)
     base = str(request.base_url).rstrip("/")
     return JSONResponse(
         {
@@ -235,13 +269,10 @@ async def oidc_discovery(request: Request) -> Response:
 
 async def oidc_jwks(request: Request) -> Response:
     """The issuer's public keys."""
-    cloud = _cloud(request)
-    decision = cloud.faults.decide("oidc")
-    if await _suffer(request, decision):
-        return Response(status_code=503)
-    if decision.status:
-        return JSONResponse({"error": "injected fault"}, status_code=decision.status)
-    return JSONResponse(cloud.oidc.jwks())
+    injected = await _injected_fault(request, "oidc", _oidc_fault)
+    if injected is not None:
+        return injected
+    return JSONResponse(_cloud(request).oidc.jwks())
 
 
 # --- assembly -------------------------------------------------------------------------------
@@ -258,6 +289,8 @@ class ExceptionGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self.app(scope, receive, send)
+        except ClientDisconnect:
+            pass  # the client left before sending its whole request: nobody to answer, no bug
         except Exception as error:  # the boundary: nothing escapes to the server as a traceback
             self.cloud.server_errors.append(error)
             log.exception("emulator bug while answering %s", scope.get("path", "?"))

@@ -9,6 +9,8 @@ brings the whole state back to how it was when the ``Cloud`` started.
 from __future__ import annotations
 
 import json
+import math
+import re
 import sqlite3
 import threading
 import time
@@ -39,6 +41,28 @@ INSTANCE_ROTATION_MARGIN = 30 * 60
 MAX_METADATA_TOKENS = 100_000
 OIDC_ISSUER_BASE = "https://oidc.emulator.akless.invalid"
 """Issuer URLs of the emulator's OIDC tokens (``.invalid``: never resolvable, never contacted)."""
+# RAM's naming rules; a role or provider named otherwise would have an ARN STS cannot parse.
+_USER_NAME = (re.compile(r"[A-Za-z0-9._\-]{1,64}"), "1-64 letters, digits, '.', '_' or '-'")
+_ROLE_NAME = (re.compile(r"[A-Za-z0-9.\-]{1,64}"), "1-64 letters, digits, '.' or '-'")
+_OIDC_PROVIDER_NAME = (re.compile(r"[A-Za-z0-9.\-]{1,128}"), "1-128 letters, digits, '.' or '-'")
+
+
+def _check_name(kind: str, name: object, rule: tuple[re.Pattern[str], str]) -> str:
+    pattern, description = rule
+    if not isinstance(name, str) or not pattern.fullmatch(name):
+        raise ValueError(f"{kind} names are {description}, not {name!r}")
+    return name
+
+
+_MAX_SECONDS = 100 * 365 * 86400
+"""Bound on clock offsets and lifetimes, so every emulated time stays a formattable date."""
+
+
+def _finite(what: str, value: float) -> float:
+    number = float(value)
+    if not math.isfinite(number) or abs(number) > _MAX_SECONDS:
+        raise ValueError(f"{what} must be a number of seconds within 100 years")
+    return number
 
 
 @dataclass(frozen=True)
@@ -99,7 +123,7 @@ class Cloud:
 
     def set_clock_offset(self, seconds: float) -> None:
         """Run the emulated clock ``seconds`` ahead (or behind, if negative) of the real one."""
-        self._clock_offset = float(seconds)
+        self._clock_offset = _finite("clock offset", seconds)
 
     @property
     def clock_offset(self) -> float:
@@ -112,7 +136,7 @@ class Cloud:
         The instance credential then rotates ``seconds / 12`` before it expires, keeping the
         real service's proportion (30 minutes of 6 hours).
         """
-        if seconds is not None and seconds <= 0:
+        if seconds is not None and _finite("credential lifetime", seconds) <= 0:
             raise ValueError("credential lifetime must be positive")
         with self._lock:
             self._credential_lifetime = seconds
@@ -211,7 +235,7 @@ class Cloud:
 
     def create_user(self, name: str) -> User:
         """Create a RAM user (``ValueError`` if the name is taken)."""
-        user = User(name, ids.principal_id(), self.now())
+        user = User(_check_name("user", name, _USER_NAME), ids.principal_id(), self.now())
         try:
             self.store.add_user(user)
         except sqlite3.IntegrityError:
@@ -253,6 +277,7 @@ class Cloud:
         ``trusted`` are RAM ARNs (users, roles, or the account root), ``services`` service
         names, ``federated`` OIDC provider ARNs.
         """
+        _check_name("role", name, _ROLE_NAME)
         if not 3600 <= max_session_duration <= 43200:
             raise ValueError("max_session_duration must be 3600..43200 seconds")
         document = (
@@ -289,7 +314,7 @@ class Cloud:
     ) -> str:
         """Register an OIDC provider; its ARN. Without ``jwks`` it trusts the emulator's keys."""
         provider = OidcProvider(
-            name,
+            _check_name("OIDC provider", name, _OIDC_PROVIDER_NAME),
             issuer_url or self.oidc.issuer,
             tuple(client_ids),
             None if jwks is None else dict(jwks),
@@ -315,7 +340,7 @@ class Cloud:
             subject=subject,
             audience=audience,
             now=self.now(),
-            expires_in=expires_in,
+            expires_in=_finite("expires_in", expires_in),
             issuer=issuer,
             extra_claims=extra_claims,
         )
@@ -336,7 +361,8 @@ class Cloud:
             self.server_errors.clear()
 
     def close(self) -> None:
-        """Close the state database."""
+        """Close the state database (and the start-up snapshot ``reset()`` restores)."""
+        self._seed.close()
         self.store.close()
 
     # -- seeding --

@@ -13,6 +13,7 @@ to matching requests:
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Iterable, Mapping
@@ -34,6 +35,14 @@ _DEFAULT_CODES = {
 }
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class Fault:
     """One injected fault (see the module docstring)."""
@@ -47,18 +56,21 @@ class Fault:
     count: int | None = None
 
     def __post_init__(self) -> None:
+        # Faults also arrive as JSON over the admin API, so types are checked, not assumed.
         if self.service != "*" and self.service not in SERVICES:
             raise ValueError(f"unknown service {self.service!r}; one of {', '.join(SERVICES)}, *")
-        if self.latency < 0:
-            raise ValueError("latency must be >= 0 seconds")
-        if self.status is not None and not 400 <= self.status <= 599:
+        if not _is_number(self.latency) or not 0 <= self.latency < math.inf:
+            raise ValueError("latency must be a finite number of seconds >= 0")
+        if self.status is not None and not (_is_int(self.status) and 400 <= self.status <= 599):
             raise ValueError("status must be an HTTP error status, 400..599")
-        if not 0.0 <= self.rate <= 1.0:
+        if self.code is not None and not isinstance(self.code, str):
+            raise ValueError("code must be a string")
+        if not _is_number(self.rate) or not 0.0 <= self.rate <= 1.0:
             raise ValueError("rate must be between 0 and 1")
         if self.down not in (None, "refuse", "hang"):
             raise ValueError("down must be 'refuse' or 'hang'")
-        if self.count is not None and self.count < 1:
-            raise ValueError("count must be >= 1")
+        if self.count is not None and not (_is_int(self.count) and self.count >= 1):
+            raise ValueError("count must be a whole number >= 1")
 
     @property
     def error_code(self) -> str:

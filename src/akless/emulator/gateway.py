@@ -14,6 +14,7 @@ Only calls that pass the signature check consume a nonce, so nobody can burn ano
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 
@@ -34,6 +35,8 @@ ACS3_MANDATORY_HEADERS = (
     "x-acs-version",
 )
 _NONCE_MEMORY = 2 * MAX_CLOCK_SKEW
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+"""The one accepted shape; strptime alone also takes "2024-1-2T3:4:5Z" and non-ASCII digits."""
 
 
 class NonceCache:
@@ -102,6 +105,8 @@ class Gateway:
     @staticmethod
     def _check_timestamp(timestamp: str, now: float) -> None:
         try:
+            if not _TIMESTAMP.fullmatch(timestamp):
+                raise ValueError(timestamp)
             sent = parse_timestamp(timestamp)
         except ValueError:
             raise ApiError(

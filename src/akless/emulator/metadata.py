@@ -34,8 +34,9 @@ def issue_token(request: Request, cloud: Cloud) -> Response:
     """``PUT /latest/api/token``."""
     if "x-forwarded-for" in request.headers:
         return _error(403, "Forbidden")
-    ttl = request.headers.get(TOKEN_TTL_HEADER, "")
-    if not ttl.strip().isdigit() or not 1 <= int(ttl) <= MAX_TOKEN_TTL:
+    ttl = request.headers.get(TOKEN_TTL_HEADER, "").strip()
+    # isdigit() alone admits characters such as "²" (latin-1 header bytes) that int() rejects.
+    if not (ttl.isascii() and ttl.isdigit()) or not 1 <= int(ttl) <= MAX_TOKEN_TTL:
         return _error(400, "Missing or Invalid Parameters")
     return _text(200, cloud.issue_metadata_token(int(ttl)))
 

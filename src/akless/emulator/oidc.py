@@ -18,6 +18,8 @@ from akless.emulator.store import OidcProvider
 
 MIN_TOKEN_LENGTH = 4
 MAX_TOKEN_LENGTH = 20000
+_LAST_SHOWABLE_TIME = 253402300799
+"""9999-12-31T23:59:59Z: later claim times cannot be written in the API's timestamp format."""
 
 
 class OidcIssuer:
@@ -101,6 +103,7 @@ def verify_token(
     if not candidates:
         raise _fail("InvalidSignature", "OIDC token validate failed: no key matches its kid.")
     claims = _decode(token, candidates)
+    _check_claim_types(claims)
     if claims.get("iss") != provider.issuer_url:
         raise _fail(
             "IssuerNotMatch",
@@ -117,6 +120,24 @@ def verify_token(
     if not isinstance(claims.get("sub"), str):
         raise _fail("Invalid", "Jwt content is invalid: no sub claim.")
     return claims
+
+
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    """Reject claims of the wrong type, which would otherwise break the checks after."""
+    audiences = claims.get("aud")
+    if not (audiences is None or isinstance(audiences, str) or _strings(audiences)):
+        raise _fail("Invalid", "Jwt content is invalid: aud is not a string or list of them.")
+    for name in ("exp", "iat", "nbf"):
+        value = claims.get(name)
+        if value is None:
+            continue
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not numeric or not 0 <= value <= _LAST_SHOWABLE_TIME:
+            raise _fail("Invalid", f"Jwt content is invalid: {name} is not a valid NumericDate.")
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _decode(token: str, keys: list[dict[str, Any]]) -> dict[str, Any]:

@@ -106,7 +106,10 @@ def trust_allows(
             continue
         if not any(_action_matches(action) for action in _as_list(statement.get("Action"))):
             continue
-        named = _as_list((statement.get("Principal") or {}).get(kind))
+        principals = statement.get("Principal")
+        if not isinstance(principals, dict):
+            continue
+        named = _as_list(principals.get(kind))
         if not any(_principal_matches(item, kind, principal, account_id) for item in named):
             continue
         if not _conditions_hold(statement.get("Condition") or {}, context):

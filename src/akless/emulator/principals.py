@@ -8,8 +8,8 @@ from typing import Literal
 
 from akless.emulator.store import AccessKey, Role, Session, User
 
-_ROLE_ARN = re.compile(r"^acs:ram::(\d+):role/([A-Za-z0-9.\-]{1,64})$")
-_OIDC_PROVIDER_ARN = re.compile(r"^acs:ram::(\d+):oidc-provider/([A-Za-z0-9.\-]{1,128})$")
+_ROLE_ARN = re.compile(r"acs:ram::(\d+):role/([A-Za-z0-9.\-]{1,64})")
+_OIDC_PROVIDER_ARN = re.compile(r"acs:ram::(\d+):oidc-provider/([A-Za-z0-9.\-]{1,128})")
 
 IdentityType = Literal["RAMUser", "AssumedRoleUser", "Anonymous"]
 
@@ -36,13 +36,13 @@ def oidc_provider_arn(account_id: str, provider_name: str) -> str:
 
 def parse_role_arn(arn: str) -> tuple[str, str] | None:
     """``(account_id, role_name)`` from a role ARN, or ``None`` when it is not one."""
-    match = _ROLE_ARN.match(arn)
+    match = _ROLE_ARN.fullmatch(arn)
     return None if match is None else (match.group(1), match.group(2))
 
 
 def parse_oidc_provider_arn(arn: str) -> tuple[str, str] | None:
     """``(account_id, provider_name)`` from an OIDC provider ARN, or ``None``."""
-    match = _OIDC_PROVIDER_ARN.match(arn)
+    match = _OIDC_PROVIDER_ARN.fullmatch(arn)
     return None if match is None else (match.group(1), match.group(2))
 
 

@@ -110,10 +110,21 @@ def _parse_body(body: bytes, content_type: str) -> dict[str, str]:
             raise ApiError(400, "InvalidParameter", "The request body is not valid JSON.") from None
         if not isinstance(data, dict):
             raise ApiError(400, "InvalidParameter", "The JSON request body must be an object.")
-        return {
-            str(name): value if isinstance(value, str) else json.dumps(value)
-            for name, value in data.items()
-        }
+        try:
+            params = {
+                str(name): value if isinstance(value, str) else json.dumps(value)
+                for name, value in data.items()
+            }
+            # JSON escapes can spell lone surrogates ("\ud800"), which UTF-8 cannot carry into
+            # a signature, a record or an answer.
+            for name, value in params.items():
+                name.encode("utf-8")
+                value.encode("utf-8")
+        except (UnicodeEncodeError, RecursionError):
+            raise ApiError(
+                400, "InvalidParameter", "The JSON request body is not valid Unicode."
+            ) from None
+        return params
     return {}
 
 
@@ -138,7 +149,10 @@ def parse_request(
     form = _parse_body(body, header("content-type") or "")
     both = {**query, **form}
     authorization = header("authorization") or ""
-    style: Style = "acs3" if header("x-acs-action") or authorization.startswith("ACS3") else "rpc"
+    # The official SDK sends (unsigned) x-acs-action headers with RPC v1 calls too, so only an
+    # ACS3 Authorization, or an x-acs-action without an Action parameter, makes a call ACS3.
+    is_acs3 = authorization.startswith("ACS3") or (header("x-acs-action") and "Action" not in both)
+    style: Style = "acs3" if is_acs3 else "rpc"
     if style == "acs3":
         action, version = header("x-acs-action"), header("x-acs-version")
         if not action:

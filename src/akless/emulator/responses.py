@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -14,6 +15,8 @@ from akless.emulator.errors import ApiError
 
 JSON_TYPE = "application/json;charset=utf-8"
 XML_TYPE = "text/xml;charset=utf-8"
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot carry at all, not even escaped (control characters, surrogates)."""
 
 
 def http_date(epoch_seconds: float) -> str:
@@ -44,7 +47,9 @@ def _xml_value(name: str, value: Any) -> str:
         return "".join(_xml_value(name, item) for item in value)
     if isinstance(value, bool):
         value = "true" if value else "false"
-    return f"<{name}>{escape(str(value))}</{name}>"
+    # Values echo client input (an unknown Action, say): keep the document well formed.
+    text = _NOT_XML_CHAR.sub("\ufffd", str(value))
+    return f"<{name}>{escape(text)}</{name}>"
 
 
 def render(body: dict[str, Any], *, response_format: str, root: str) -> tuple[bytes, str]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -127,6 +128,27 @@ class EmulatorServer:
         self.stop()
 
 
+@contextlib.contextmanager
+def _stop_signals_exit_cleanly(server: uvicorn.Server) -> Iterator[None]:
+    """SIGINT and SIGTERM are the normal way to stop the foreground emulator. While serving,
+    uvicorn handles them with a graceful shutdown, then re-raises the signal to the handler that
+    was there before, which would turn a clean stop into a ``KeyboardInterrupt`` or a death by
+    SIGTERM. That handler is this one: it asks the server to stop, and nothing more."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; uvicorn leaves them alone too
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def serve_forever(
     *,
     host: str = "127.0.0.1",
@@ -137,8 +159,12 @@ def serve_forever(
     on_ready: Callable[[dict[str, Any]], None] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM. Once accepting, print ONE JSON line (endpoint and identity)."""
-    cloud = Cloud(state, hardened_only=hardened_only)
-    sock = bind(host, port)
+    sock = bind(host, port)  # first: a busy port must not leave a new state file behind
+    try:
+        cloud = Cloud(state, hardened_only=hardened_only)
+    except BaseException:
+        sock.close()
+        raise
     server = _server(cloud, configure_logging=True)
     announcement = cloud.identity.to_json(endpoint_of(sock))
     stream = out or sys.stdout
@@ -162,7 +188,8 @@ def serve_forever(
 
     loop = _new_loop()
     try:
-        loop.run_until_complete(main())
+        with _stop_signals_exit_cleanly(server):
+            loop.run_until_complete(main())
     finally:
         loop.close()
         sock.close()

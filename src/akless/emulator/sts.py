@@ -4,18 +4,21 @@ real parameter rules and error codes (protocol fact sheet, section 4)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from akless._time import format_timestamp
 from akless.emulator.errors import ApiError, invalid
 from akless.emulator.oidc import verify_token
-from akless.emulator.policy import check_session_policy, trust_allows
+from akless.emulator.policy import PrincipalKind, check_session_policy, trust_allows
 from akless.emulator.principals import parse_oidc_provider_arn, parse_role_arn, role_arn
 from akless.emulator.services import ActionContext, Service
 from akless.emulator.store import Role, Session
 
-_SESSION_NAME = re.compile(r"^[A-Za-z0-9.@\-_]{2,64}$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/\-]{2,1224}$")
+# Matched with fullmatch: "$" would also accept a trailing newline.
+_SESSION_NAME = re.compile(r"[A-Za-z0-9.@\-_]{2,64}")
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/\-]{2,1224}")
+_SECONDS = re.compile(r"[0-9]{1,9}")  # not str.isdigit(), which admits "²" that int() refuses
 MIN_DURATION = 900
 DEFAULT_DURATION = 3600
 
@@ -39,7 +42,7 @@ def _role(ctx: ActionContext, arn: tuple[str, str, str]) -> Role:
 
 def _session_name(ctx: ActionContext) -> str:
     name = ctx.required("RoleSessionName")
-    if not _SESSION_NAME.match(name):
+    if not _SESSION_NAME.fullmatch(name):
         raise invalid(
             "RoleSessionName",
             "The parameter RoleSessionName is wrongly formed: 2 to 64 characters of letters, "
@@ -52,7 +55,7 @@ def _duration(ctx: ActionContext, role: Role) -> int:
     text = ctx.optional("DurationSeconds")
     if text is None:
         return min(DEFAULT_DURATION, role.max_session_duration)
-    if not text.isdigit() or not MIN_DURATION <= int(text) <= role.max_session_duration:
+    if not _SECONDS.fullmatch(text) or not MIN_DURATION <= int(text) <= role.max_session_duration:
         raise invalid(
             "DurationSeconds",
             f"The Min/Max value of DurationSeconds is {MIN_DURATION}/"
@@ -84,13 +87,30 @@ def _credentials_body(ctx: ActionContext, role: Role, session: Session) -> dict[
     }
 
 
-def _not_trusted(who: str | None, role: Role) -> ApiError:
-    return ApiError(
-        403,
-        "NoPermission",
-        f"No permission perform sts:AssumeRole on this Role. {who or 'The caller'} is not "
-        f"allowed by the trust policy of role {role.name}, or its conditions are not met.",
+def _require_trust(
+    ctx: ActionContext,
+    role: Role,
+    *,
+    kind: PrincipalKind,
+    principal: str,
+    context: Mapping[str, Sequence[str]],
+    who: str,
+) -> None:
+    """``NoPermission`` unless the role's trust policy admits ``principal`` in ``context``."""
+    admitted = trust_allows(
+        role.trust_policy,
+        kind=kind,
+        principal=principal,
+        account_id=ctx.cloud.account_id,
+        context=context,
     )
+    if not admitted:
+        raise ApiError(
+            403,
+            "NoPermission",
+            f"No permission perform sts:AssumeRole on this Role. {who} is not allowed by the "
+            f"trust policy of role {role.name}, or its conditions are not met.",
+        )
 
 
 def assume_role(ctx: ActionContext) -> dict[str, Any]:
@@ -99,22 +119,20 @@ def assume_role(ctx: ActionContext) -> dict[str, Any]:
     session_name = _session_name(ctx)
     policy = _policy(ctx)
     external_id = ctx.optional("ExternalId")
-    if external_id is not None and not _EXTERNAL_ID.match(external_id):
+    if external_id is not None and not _EXTERNAL_ID.fullmatch(external_id):
         raise invalid("ExternalId")
     source_identity = ctx.optional("SourceIdentity")
     role = _role(ctx, arn)
     duration = _duration(ctx, role)
     context = {"sts:ExternalId": [external_id]} if external_id else {}
-    principal = ctx.caller.trust_arn or ""
-    allowed = trust_allows(
-        role.trust_policy,
+    _require_trust(
+        ctx,
+        role,
         kind="RAM",
-        principal=principal,
-        account_id=ctx.cloud.account_id,
+        principal=ctx.caller.trust_arn or "",
         context=context,
+        who=ctx.caller.arn or "The caller",
     )
-    if not allowed:
-        raise _not_trusted(ctx.caller.arn, role)
     session = ctx.cloud.issue_session(
         role, session_name, source="AssumeRole", duration=duration, policy=policy
     )
@@ -147,15 +165,14 @@ def assume_role_with_oidc(ctx: ActionContext) -> dict[str, Any]:
     duration = _duration(ctx, role)
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
     context = {"oidc:iss": [claims["iss"]], "oidc:aud": audiences, "oidc:sub": [claims["sub"]]}
-    allowed = trust_allows(
-        role.trust_policy,
+    _require_trust(
+        ctx,
+        role,
         kind="Federated",
         principal=provider_arn,
-        account_id=ctx.cloud.account_id,
         context=context,
+        who=f"OIDC subject {claims['sub']!r} of {provider_arn}",
     )
-    if not allowed:
-        raise _not_trusted(f"OIDC subject {claims['sub']!r} of {provider_arn}", role)
     session = ctx.cloud.issue_session(
         role, session_name, source="AssumeRoleWithOIDC", duration=duration, policy=policy
     )
