@@ -27,10 +27,13 @@ API_TIMEOUT = Timeout(connect=5.0, read=10.0)
 
 def endpoint_url(value: str, *, source: str) -> str:
     """A base URL from a host (``sts.aliyuncs.com`` -> ``https://sts.aliyuncs.com``) or a URL."""
-    text = value.strip().rstrip("/")
+    text = value.strip()
     if "://" not in text:
         text = f"https://{text}"
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # such as an unclosed "[" in an IPv6 host
+        raise ConfigurationError(f"{source} is not a valid URL: {value!r}", source=source) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"{source} must be a host name or an http(s) URL, not {value!r}", source=source
@@ -41,7 +44,7 @@ def endpoint_url(value: str, *, source: str) -> str:
         raise ConfigurationError(
             f"{source} has an invalid port: {value!r}", source=source
         ) from None
-    return text
+    return text.rstrip("/")
 
 
 def redact_message(message: str) -> str:

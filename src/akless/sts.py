@@ -143,13 +143,14 @@ class StsClient:
 
     # -- parsing --
 
-    def _text(self, body: Mapping[str, Any], field: str, action: str) -> str:
+    def _text(self, body: Mapping[str, Any], field: str, action: str, within: str = "") -> str:
         value = body.get(field)
         if not isinstance(value, str) or not value:
             raise MalformedResponse(
-                f"{action} at {self.endpoint} answered without {field}", endpoint=self.endpoint,
-                field=field,
-            )  # fmt: skip
+                f"{action} at {self.endpoint} answered without {within}{field}",
+                endpoint=self.endpoint,
+                field=f"{within}{field}",
+            )
         return value
 
     def _assumed_role(self, action: str, body: Mapping[str, Any], provider: str) -> AssumedRole:
@@ -161,7 +162,7 @@ class StsClient:
                 field="Credentials",
             )
         fields = {
-            name: self._text(raw, name, action)
+            name: self._text(raw, name, action, within="Credentials.")
             for name in ("AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration")
         }
         try:

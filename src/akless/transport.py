@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import os
 import socket
 import ssl
@@ -20,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from akless import __version__
@@ -35,8 +36,8 @@ _IDLE_PER_ORIGIN = 4
 class Timeout:
     """Seconds to wait to connect, and to wait for each read of the answer.
 
-    The whole exchange is also bounded: it may take at most ``connect + read`` seconds more than
-    the connection took, so a server that trickles bytes cannot hold a caller forever.
+    The whole exchange is also bounded: connecting included, it ends at most ``connect + read``
+    seconds after it began, so a server that trickles bytes cannot hold a caller forever.
     """
 
     connect: float = 5.0
@@ -82,13 +83,13 @@ class Transport(Protocol):
 
 def display_url(url: str) -> str:
     """``url`` safe for a message: no user info, no query string, no fragment."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as an unclosed "[" in an IPv6 host
+        return "<invalid URL>"
+    host = parts.netloc.rpartition("@")[2]  # as given, so an invalid port cannot raise here
     query = "?…" if parts.query else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}{query}"
+    return f"{parts.scheme}://{host}{parts.path}{query}"
 
 
 def default_user_agent() -> str:
@@ -194,16 +195,16 @@ class HttpTransport:
     def send(self, request: Request) -> Response:
         """Send ``request``, reusing an idle connection to the same origin when one is kept."""
         route = self._route(request.url)
-        started = time.monotonic()
+        deadline = time.monotonic() + request.timeout.connect + request.timeout.read
         connection = self._take_idle(route)
         if connection is not None:
             try:
-                return self._exchange(connection, route, request, started)
+                return self._exchange(connection, route, request, deadline)
             except _StaleConnection:
                 pass  # the server closed a kept connection; the request never arrived
         connection = self._connect(route, request)
         try:
-            return self._exchange(connection, route, request, started)
+            return self._exchange(connection, route, request, deadline)
         except _StaleConnection as stale:
             raise TransportError(
                 f"{display_url(request.url)} closed the connection without answering",
@@ -218,19 +219,27 @@ class HttpTransport:
             for connection in connections:
                 connection.close()
 
+    def __del__(self) -> None:
+        # Clients create their own transport and drop it with the client: without this, each
+        # kept connection would be left to the garbage collector (a ResourceWarning each).
+        if hasattr(self, "_idle"):
+            self.close()
+
     # -- connections --
 
     def _route(self, url: str) -> _Route:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as error:
+            raise TransportError(
+                f"invalid port in {display_url(url)!r}", url=display_url(url)
+            ) from error
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TransportError(
                 f"cannot send to {display_url(url)!r}: only http:// and https:// URLs with a host",
                 url=display_url(url),
             )
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as error:
-            raise TransportError(f"invalid port in {display_url(url)!r}", url=url) from error
         proxy = proxy_for(url, proxy=self._proxy, environ=self._environ)
         return _Route(parts.scheme, parts.hostname, port, proxy)
 
@@ -257,11 +266,18 @@ class HttpTransport:
         if route.proxy is None:
             connection = self._new_connection(route.scheme, route.host, route.port, timeout)
         else:
-            proxy = urlsplit(route.proxy if "://" in route.proxy else f"http://{route.proxy}")
-            proxy_port = proxy.port or (443 if proxy.scheme == "https" else 80)
-            connection = self._new_connection(
-                proxy.scheme or "http", proxy.hostname or "", proxy_port, timeout
-            )
+            try:
+                proxy = _proxy_url(route.proxy)
+                proxy_port = proxy.port or (443 if proxy.scheme == "https" else 80)
+            except ValueError as error:
+                shown = display_url(request.url)
+                raise TransportError(
+                    f"invalid proxy URL {display_url(route.proxy)!r} for {shown}", url=shown
+                ) from error
+            # An https:// request tunnels through the proxy (CONNECT) and speaks TLS to the
+            # origin inside the tunnel, whatever the proxy URL's scheme.
+            scheme = "https" if route.scheme == "https" else proxy.scheme
+            connection = self._new_connection(scheme, proxy.hostname or "", proxy_port, timeout)
             if route.scheme == "https":
                 connection.set_tunnel(route.host, route.port, headers=_proxy_headers(proxy))
         try:
@@ -269,8 +285,8 @@ class HttpTransport:
         except OSError as error:
             connection.close()
             raise _socket_error(error, request.url, "connecting to") from error
-        if connection.sock is not None:
-            connection.sock.settimeout(timeout.read)
+        # Every later read is bounded by the read timeout and the exchange's deadline.
+        connection.sock = _DeadlineSocket(connection.sock)
         return connection
 
     def _new_connection(
@@ -288,30 +304,32 @@ class HttpTransport:
         connection: http.client.HTTPConnection,
         route: _Route,
         request: Request,
-        started: float,
+        deadline: float,
     ) -> Response:
         parts = urlsplit(request.url)
         target = parts.path or "/"
         if parts.query:
             target = f"{target}?{parts.query}"
-        headers = {"User-Agent": self._user_agent, **request.headers}
+        headers = dict(request.headers)
+        if not any(name.lower() == "user-agent" for name in headers):
+            headers["User-Agent"] = self._user_agent
         if route.proxy is not None and route.scheme == "http":
             target = request.url  # a plain-HTTP proxy is sent the absolute URL
-            headers.update(_proxy_headers(urlsplit(route.proxy)))
-        deadline = started + request.timeout.connect + request.timeout.read
-        reused = connection.sock is not None
+            headers.update(_proxy_headers(_proxy_url(route.proxy)))
+        sock = connection.sock
+        if isinstance(sock, _DeadlineSocket):
+            sock.start_exchange(request.timeout.read, deadline)
         try:
             connection.request(request.method, target, body=request.body or None, headers=headers)
             answer = connection.getresponse()
         except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+            # No answer began: on a kept connection, the server most likely closed it while idle.
             connection.close()
-            if reused:
-                raise _StaleConnection from error
-            raise _socket_error(error, request.url, "reading from") from error
+            raise _StaleConnection from error
         except (OSError, http.client.HTTPException) as error:
             connection.close()
             raise _socket_error(error, request.url, "reading from") from error
-        body = self._read_body(connection, answer, request.url, deadline)
+        body = self._read_body(connection, answer, request.url)
         response = Response(
             status=answer.status,
             headers={name.lower(): value for name, value in answer.getheaders()},
@@ -329,17 +347,11 @@ class HttpTransport:
         connection: http.client.HTTPConnection,
         answer: http.client.HTTPResponse,
         url: str,
-        deadline: float,
     ) -> bytes:
         chunks: list[bytes] = []
         size = 0
         try:
             while True:
-                if time.monotonic() > deadline:
-                    raise TransportTimeout(
-                        f"{display_url(url)} did not finish answering within the timeout",
-                        url=display_url(url),
-                    )
                 chunk = answer.read(65536)
                 if not chunk:
                     return b"".join(chunks)
@@ -358,6 +370,58 @@ class HttpTransport:
             raise _socket_error(error, url, "reading from") from error
 
 
+class _DeadlineSocket:
+    """A connected socket whose reads each wait at most the read timeout and, together, end at
+    the exchange's deadline: ``http.client`` reads through a buffer that loops until it is full,
+    so without this a server trickling one byte per second would hold the caller for hours."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.read_timeout: float | None = None
+        self.deadline = float("inf")
+
+    def start_exchange(self, read_timeout: float, deadline: float) -> None:
+        self.read_timeout, self.deadline = read_timeout, deadline
+        self.sock.settimeout(read_timeout)
+
+    def makefile(self, mode: str = "rb") -> io.BufferedReader:
+        """What ``http.client`` reads a response from."""
+        return io.BufferedReader(_DeadlineReader(self, self.sock.makefile("rb", buffering=0)))
+
+    def sendall(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Raw reads from a ``_DeadlineSocket``, each with the time that is left."""
+
+    def __init__(self, owner: _DeadlineSocket, raw: socket.SocketIO) -> None:
+        super().__init__()
+        self._owner = owner
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._owner.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the answer did not arrive within the timeout")
+        read_timeout = self._owner.read_timeout
+        self._owner.sock.settimeout(left if read_timeout is None else min(read_timeout, left))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()  # releases the socket, which closes once http.client lets go too
+        super().close()
+
+
 class _StaleConnection(Exception):
     """A kept-alive connection turned out to be closed before the request reached the server."""
 
@@ -369,6 +433,11 @@ def _proxy_headers(proxy: SplitResult) -> dict[str, str]:
     username, password = proxy.username, proxy.password or ""
     token = base64.b64encode(f"{unquote(username)}:{unquote(password)}".encode()).decode()
     return {"Proxy-Authorization": f"Basic {token}"}
+
+
+def _proxy_url(proxy: str) -> SplitResult:
+    """The parts of a proxy URL; ``host:port`` without a scheme means ``http://host:port``."""
+    return urlsplit(proxy if "://" in proxy else f"http://{proxy}")
 
 
 def _socket_error(error: BaseException, url: str, doing: str) -> TransportError:
@@ -388,7 +457,7 @@ def _socket_error(error: BaseException, url: str, doing: str) -> TransportError:
         return TransportError(
             f"malformed HTTP answer from {shown} ({type(error).__name__})", url=shown
         )
-    reason = getattr(error, "strerror", None) or type(error).__name__
+    reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
     return TransportError(f"network error {doing} {shown}: {reason}", url=shown)
 
 

@@ -1,0 +1,134 @@
+"""The package's public surface: exactly these names, all resolvable, one shallow error tree, and
+an import that pulls in nothing but the standard library."""
+
+from __future__ import annotations
+
+import builtins
+import importlib.metadata
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import akless
+from akless import errors
+
+EXPECTED_ALL = [
+    "AklessError",
+    "ConfigurationError",
+    "Credentials",
+    "CredentialsUnavailable",
+    "MalformedResponse",
+    "ServiceError",
+    "TransportError",
+    "TransportTimeout",
+    "__version__",
+    "mask_key_id",
+]
+ERRORS = [
+    errors.ConfigurationError,
+    errors.CredentialsUnavailable,
+    errors.TransportError,
+    errors.TransportTimeout,
+    errors.ServiceError,
+    errors.MalformedResponse,
+]
+THIRD_PARTY_HEAVYWEIGHTS = [
+    "starlette",
+    "uvicorn",
+    "click",
+    "rich",
+    "jwt",
+    "cryptography",
+    "requests",
+    "httpx",
+    "Tea",
+    "alibabacloud_credentials",
+]
+
+
+def test_all_is_exactly_the_expected_list() -> None:
+    assert akless.__all__ == EXPECTED_ALL
+
+
+@pytest.mark.parametrize("name", EXPECTED_ALL)
+def test_every_exported_name_resolves(name: str) -> None:
+    assert getattr(akless, name) is not None
+
+
+def test_the_version_matches_the_installed_distribution() -> None:
+    assert akless.__version__ == importlib.metadata.version("akless")
+
+
+def test_exported_errors_are_the_ones_in_the_errors_module() -> None:
+    for error in [errors.AklessError, *ERRORS]:
+        assert getattr(akless, error.__name__) is error
+
+
+@pytest.mark.parametrize("error", ERRORS, ids=lambda error: error.__name__)
+def test_every_error_is_an_akless_error(error: type[Exception]) -> None:
+    assert issubclass(error, akless.AklessError)
+
+
+def test_the_error_tree_is_shallow() -> None:
+    assert akless.TransportTimeout.__mro__[1] is akless.TransportError
+    for error in ERRORS:
+        if error is not akless.TransportTimeout:
+            assert error.__mro__[1] is akless.AklessError
+
+
+@pytest.mark.parametrize("error", [errors.AklessError, *ERRORS], ids=lambda error: error.__name__)
+def test_no_error_reuses_a_built_in_name(error: type[Exception]) -> None:
+    assert not hasattr(builtins, error.__name__)
+
+
+def test_errors_carry_their_fields() -> None:
+    service = akless.ServiceError(
+        "boom", endpoint="http://sts.test", status=400, code="X", request_id="R"
+    )
+    timeout = akless.TransportTimeout("slow", url="http://sts.test/")
+
+    assert (service.endpoint, service.status, service.code, service.request_id) == (
+        "http://sts.test",
+        400,
+        "X",
+        "R",
+    )
+    assert timeout.url == "http://sts.test/"
+    assert akless.ConfigurationError("bad", source="FILE").source == "FILE"
+    assert akless.CredentialsUnavailable("no", provider="env").provider == "env"
+    assert akless.MalformedResponse("odd", endpoint="e", field="f").field == "f"
+
+
+def modules_imported_by(statement: str) -> list[str]:
+    """Top-level names of the non-standard-library modules ``statement`` loads, in a fresh
+    interpreter (so what this test session already imported does not count)."""
+    program = textwrap.dedent(
+        f"""
+        import json, sys
+        before = set(sys.modules)
+        {statement}
+        loaded = {{name.split(".")[0] for name in set(sys.modules) - before}}
+        print(json.dumps(sorted(loaded - set(sys.stdlib_module_names))))
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=30, check=True
+    )
+    loaded: list[str] = json.loads(completed.stdout)
+    return loaded
+
+
+def test_importing_akless_imports_no_third_party_module() -> None:
+    assert modules_imported_by("import akless") == ["akless"]
+
+
+def test_the_network_layer_imports_no_third_party_module() -> None:
+    statement = "import akless.transport, akless._openapi, akless.sts, akless.metadata"
+
+    loaded = modules_imported_by(statement)
+
+    assert loaded == ["akless"]
+    assert not set(loaded) & set(THIRD_PARTY_HEAVYWEIGHTS)
