@@ -1,0 +1,1 @@
+"""The official Alibaba Cloud SDKs, clients akless did not write, against the emulator."""
