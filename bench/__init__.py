@@ -1,0 +1,1 @@
+"""akless benchmarks: ``python -m bench <name>`` (see ``python -m bench --help``)."""
