@@ -5,6 +5,8 @@
     AklessError                      base: catch this to catch everything akless raises
     ├── ConfigurationError           a setting, file or argument is wrong (names it and the fix)
     ├── CredentialsUnavailable       a provider does not apply here; the chain moves on
+    │   └── NoCredentialsFound       no step of a chain applied (names every step and why)
+    ├── CredentialsRefreshError      a temporary credential could not be obtained or renewed
     ├── TransportError               the network failed: refused, reset, unreachable (names the URL)
     │   └── TransportTimeout         ... or no answer within the timeout
     ├── ServiceError                 a service answered with an error (code, status, request id)
@@ -36,6 +38,27 @@ class CredentialsUnavailable(AklessError):
     """A credential provider does not apply in this environment (the chain tries the next)."""
 
     def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class NoCredentialsFound(CredentialsUnavailable):
+    """Every step of a credential chain was unavailable; ``steps`` says why, in order.
+
+    It is a ``CredentialsUnavailable`` so that a chain nested in another chain moves on.
+    """
+
+    def __init__(self, message: str, *, steps: list[tuple[str, str]]) -> None:
+        super().__init__(message, provider="default")
+        self.steps = steps
+
+
+class CredentialsRefreshError(AklessError):
+    """A temporary credential could not be obtained or renewed: its source failed at run time
+    (a credential process exited non-zero, a refresh failed after the old one expired...).
+    ``__cause__`` says why."""
+
+    def __init__(self, message: str, *, provider: str) -> None:
         super().__init__(message)
         self.provider = provider
 

@@ -1,0 +1,42 @@
+"""What a credential provider is: a name and one method that returns ``Credentials`` or raises.
+
+A provider raises ``CredentialsUnavailable`` when it does not apply here (no such file, variable
+unset, not on ECS): a chain then tries its next step. Any other error means the provider applies
+but is broken, and stops the chain.
+
+Providers may also offer ``get_credentials_async``; ``resolve_async`` uses it when present and
+otherwise runs the blocking method in a worker thread, so the event loop never waits on I/O.
+Every akless provider also answers the official ``get_provider_name()``, so it can be handed to
+the official ``alibabacloud_credentials.client.Client(provider=...)`` too.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from akless.credentials import Credentials
+
+
+@runtime_checkable
+class CredentialsProvider(Protocol):
+    """A source of credentials."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name in the official naming (``env``, ``ram_role_arn``...)."""
+        ...
+
+    def get_credentials(self) -> Credentials:
+        """Current credentials, or ``CredentialsUnavailable`` when this source does not apply."""
+        ...
+
+
+async def resolve_async(provider: CredentialsProvider) -> Credentials:
+    """``provider``'s credentials without blocking the running event loop."""
+    native = getattr(provider, "get_credentials_async", None)
+    if native is not None:
+        credentials: Credentials = await native()
+        return credentials
+    import asyncio  # imported when first needed: most programs never touch asyncio
+
+    return await asyncio.to_thread(provider.get_credentials)
