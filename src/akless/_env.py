@@ -86,6 +86,10 @@ VPC_ENDPOINT_ENABLED = EnvVar(
 RAM_ENDPOINT = EnvVar("ALIBABA_CLOUD_RAM_ENDPOINT", "RAM host or full URL.")
 KMS_ENDPOINT = EnvVar("ALIBABA_CLOUD_KMS_ENDPOINT", "KMS host or full URL.")
 ACTIONTRAIL_ENDPOINT = EnvVar("ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT", "ActionTrail host or full URL.")
+ALLOW_HTTP_CREDENTIALS_URI = EnvVar(
+    "AKLESS_ALLOW_HTTP_CREDENTIALS_URI",
+    "true lets the credentials URI be plain http:// to a non-loopback host.",
+)
 
 ALL: tuple[EnvVar, ...] = tuple(value for value in globals().values() if isinstance(value, EnvVar))
 """Every variable in this registry, in declaration order."""

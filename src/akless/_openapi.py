@@ -3,6 +3,10 @@
 Requests are POSTs with the parameters in a form body (never in the URL, so tokens such as an
 OIDC token stay out of logs and proxies), signed with ACS3-HMAC-SHA256 when credentials are
 given and sent unsigned otherwise (``AssumeRoleWithOIDC``).
+
+The one exception is ``call_rpc_get``: an RPC v1 (HMAC-SHA1) GET with every parameter in the
+query, the only form in which the official libraries are known to send GenerateSessionAccessKey.
+It takes a bare key ID and secret, never a security token, so no token can end up in a URL.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from akless import signing
+from akless._http import HttpTransport
 from akless._time import Clock, format_timestamp, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, MalformedResponse, ServiceError
-from akless.transport import HttpTransport, Request, Response, Timeout, Transport
+from akless.transport import Request, Response, Timeout, Transport
 
 STRING_TO_SIGN_MARKER = "server string to sign is:"
 API_TIMEOUT = Timeout(connect=5.0, read=10.0)
@@ -116,6 +121,50 @@ class OpenApiClient:
             )
         return Request("POST", f"{self.endpoint}/", headers, body, self._timeout)
 
+    def call_rpc_get(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        access_key_id: str,
+        access_key_secret: str,
+    ) -> dict[str, Any]:
+        """Call ``action`` as an RPC v1 GET signed with ``access_key_secret``; the decoded JSON
+        answer, or ``ServiceError``."""
+        request = self.rpc_get_request(
+            action, params, access_key_id=access_key_id, access_key_secret=access_key_secret
+        )
+        return self._parse(action, self._transport.send(request))
+
+    def rpc_get_request(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        *,
+        access_key_id: str,
+        access_key_secret: str,
+    ) -> Request:
+        """The RPC v1 GET request for ``action``: common parameters, ``params`` and the
+        HMAC-SHA1 ``Signature`` (keyed by ``access_key_secret + "&"``), all in the query."""
+        query = {
+            "Action": action,
+            "Format": "JSON",
+            "Version": self.version,
+            "Timestamp": format_timestamp(self._clock()),
+            "SignatureMethod": signing.RPC_SIGNATURE_METHOD,
+            "SignatureVersion": signing.RPC_SIGNATURE_VERSION,
+            "SignatureNonce": uuid.uuid4().hex,
+            "AccessKeyId": access_key_id,
+            **params,
+        }
+        query["Signature"] = signing.sign_rpc("GET", query, access_key_secret)
+        encoded = "&".join(
+            f"{signing.percent_encode(name)}={signing.percent_encode(value)}"
+            for name, value in query.items()
+        )
+        headers = {"host": self._host, "accept": "application/json"}
+        return Request("GET", f"{self.endpoint}/?{encoded}", headers, b"", self._timeout)
+
     def _parse(self, action: str, response: Response) -> dict[str, Any]:
         try:
             data = json.loads(response.body)
@@ -136,7 +185,12 @@ class OpenApiClient:
         message = redact_message(str(data.get("Message") or data.get("message") or ""))
         request_id = data.get("RequestId") or data.get("requestId")
         if not data:
-            message = f"the answer is not an API error envelope: {response.text()[:200]!r}"
+            # Described, never quoted: a proxy or firewall page may echo the request and its tokens.
+            kind = response.header("content-type") or "no content type"
+            message = (
+                f"the answer is not an API error envelope ({kind}, {len(response.body)} bytes); "
+                "is the endpoint right, or is a proxy answering instead?"
+            )
         text = f"{action} at {self.endpoint} failed: {code}: {message}"
         if code == "InvalidTimeStamp.Expired":
             text += self._skew_advice(response)

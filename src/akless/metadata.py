@@ -16,11 +16,12 @@ import threading
 
 from akless import _env
 from akless._env import Environ
+from akless._http import HttpTransport
 from akless._openapi import endpoint_url
 from akless._time import Clock, parse_timestamp, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, MalformedResponse, ServiceError
-from akless.transport import HttpTransport, Request, Response, Timeout, Transport, display_url
+from akless.transport import Request, Response, Timeout, Transport, display_url
 
 log = logging.getLogger("akless")
 

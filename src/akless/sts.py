@@ -1,7 +1,9 @@
-"""STS client: AssumeRole, AssumeRoleWithOIDC and GetCallerIdentity, with parsed results.
+"""STS client: AssumeRole, AssumeRoleWithOIDC, GenerateSessionAccessKey and GetCallerIdentity,
+with parsed results.
 
 The endpoint is resolved the official way (explicit, then ``ALIBABA_CLOUD_STS_ENDPOINT``, then
-``sts[-vpc].<region>.aliyuncs.com``, then ``sts.aliyuncs.com``), except that a full URL such as
+``sts[-vpc].<region>.aliyuncs.com``, then ``sts.aliyuncs.com``, or the caller's own default such
+as the RSA key pair's ``sts.ap-northeast-1.aliyuncs.com``), except that a full URL such as
 ``http://127.0.0.1:8080`` is accepted too, so the emulator can stand in.
 """
 
@@ -21,6 +23,7 @@ from akless.transport import Timeout, Transport
 
 STS_VERSION = "2015-04-01"
 DEFAULT_DURATION = 3600
+DEFAULT_STS_HOST = "sts.aliyuncs.com"
 
 
 def resolve_sts_endpoint(
@@ -29,8 +32,9 @@ def resolve_sts_endpoint(
     region: str | None = None,
     vpc: bool | None = None,
     environ: Environ | None = None,
+    default: str = DEFAULT_STS_HOST,
 ) -> str:
-    """The STS base URL from an explicit value, the environment, or the region."""
+    """The STS base URL from an explicit value, the environment, the region, or ``default``."""
     if explicit:
         return endpoint_url(explicit, source="sts_endpoint")
     configured = _env.STS_ENDPOINT.get(environ)
@@ -40,7 +44,7 @@ def resolve_sts_endpoint(
     use_vpc = vpc if vpc is not None else _env.VPC_ENDPOINT_ENABLED.is_true(environ)
     if region:
         return f"https://{'sts-vpc' if use_vpc else 'sts'}.{region}.aliyuncs.com"
-    return "https://sts.aliyuncs.com"
+    return endpoint_url(default, source="default STS endpoint")
 
 
 @dataclass(frozen=True)
@@ -71,12 +75,21 @@ class StsClient:
         self,
         endpoint: str | None = None,
         *,
+        region_id: str | None = None,
+        enable_vpc: bool | None = None,
+        proxy: str | None = None,
         transport: Transport | None = None,
         clock: Clock = system_clock,
         timeout: Timeout = API_TIMEOUT,
         environ: Environ | None = None,
     ) -> None:
-        self.endpoint = resolve_sts_endpoint(endpoint, environ=environ)
+        self.endpoint = resolve_sts_endpoint(
+            endpoint, region=region_id, vpc=enable_vpc, environ=environ
+        )
+        if transport is None and proxy is not None:
+            from akless._http import HttpTransport
+
+            transport = HttpTransport(proxy=proxy, environ=environ)
         self._api = OpenApiClient(
             self.endpoint, STS_VERSION, transport=transport, clock=clock, timeout=timeout
         )
@@ -129,6 +142,41 @@ class StsClient:
         body = self._api.call("AssumeRoleWithOIDC", params)
         return self._assumed_role("AssumeRoleWithOIDC", body, provider_name)
 
+    def generate_session_access_key(
+        self,
+        public_key_id: str,
+        private_key: str,
+        *,
+        duration_seconds: int = DEFAULT_DURATION,
+        provider_name: str = "rsa_key_pair",
+    ) -> Credentials:
+        """Exchange an RSA key pair for a session AccessKey (which has no security token).
+
+        ``private_key`` is the private key file's text, used as is: like the official Python
+        and Java libraries, the call is signed HMAC-SHA1 keyed by that text, not with RSA.
+        """
+        action = "GenerateSessionAccessKey"
+        body = self._api.call_rpc_get(
+            action,
+            {"DurationSeconds": str(duration_seconds)},
+            access_key_id=public_key_id,
+            access_key_secret=private_key,
+        )
+        raw = body.get("SessionAccessKey")
+        if not isinstance(raw, dict):
+            raise MalformedResponse(
+                f"{action} at {self.endpoint} answered without SessionAccessKey",
+                endpoint=self.endpoint,
+                field="SessionAccessKey",
+            )
+        within = "SessionAccessKey."
+        return Credentials(
+            access_key_id=self._text(raw, "SessionAccessKeyId", action, within),
+            access_key_secret=self._text(raw, "SessionAccessKeySecret", action, within),
+            expiration=self._expiration(raw, action, within),
+            provider_name=provider_name,
+        )
+
     def get_caller_identity(self, credentials: Credentials) -> CallerIdentity:
         """Who ``credentials`` belong to."""
         body = self._api.call("GetCallerIdentity", {}, credentials)
@@ -153,6 +201,18 @@ class StsClient:
             )
         return value
 
+    def _expiration(self, body: Mapping[str, Any], action: str, within: str) -> float:
+        text = self._text(body, "Expiration", action, within)
+        try:
+            return parse_timestamp(text)
+        except ValueError:
+            raise MalformedResponse(
+                f"{action} at {self.endpoint} answered {within}Expiration {text[:40]!r}, "
+                "not YYYY-MM-DDThh:mm:ssZ",
+                endpoint=self.endpoint,
+                field=f"{within}Expiration",
+            ) from None
+
     def _assumed_role(self, action: str, body: Mapping[str, Any], provider: str) -> AssumedRole:
         raw = body.get("Credentials")
         if not isinstance(raw, dict):
@@ -163,17 +223,9 @@ class StsClient:
             )
         fields = {
             name: self._text(raw, name, action, within="Credentials.")
-            for name in ("AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration")
+            for name in ("AccessKeyId", "AccessKeySecret", "SecurityToken")
         }
-        try:
-            expiration = parse_timestamp(fields["Expiration"])
-        except ValueError:
-            raise MalformedResponse(
-                f"{action} at {self.endpoint} answered Credentials.Expiration "
-                f"{fields['Expiration'][:40]!r}, not YYYY-MM-DDThh:mm:ssZ",
-                endpoint=self.endpoint,
-                field="Credentials.Expiration",
-            ) from None
+        expiration = self._expiration(raw, action, "Credentials.")
         user = body.get("AssumedRoleUser")
         if not isinstance(user, dict):
             user = {}

@@ -41,6 +41,10 @@ ENDPOINT_OVERRIDES = {
     "ALIBABA_CLOUD_KMS_ENDPOINT",
     "ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT",
 }
+AKLESS_OWN = {
+    # akless's own switches, named AKLESS_ so nobody mistakes them for official behaviour
+    "AKLESS_ALLOW_HTTP_CREDENTIALS_URI",
+}
 NAMES = [variable.name for variable in _env.ALL]
 
 
@@ -48,8 +52,10 @@ NAMES = [variable.name for variable in _env.ALL]
 
 
 @pytest.mark.parametrize("variable", _env.ALL, ids=NAMES)
-def test_every_variable_is_an_alibaba_cloud_name_with_a_one_line_doc(variable: EnvVar) -> None:
-    assert variable.name.startswith("ALIBABA_CLOUD_")
+def test_every_variable_is_an_alibaba_cloud_or_akless_name_with_a_one_line_doc(
+    variable: EnvVar,
+) -> None:
+    assert variable.name.startswith(("ALIBABA_CLOUD_", "AKLESS_"))
     assert variable.name == variable.name.upper()
     assert variable.doc.strip() == variable.doc
     assert variable.doc
@@ -70,7 +76,14 @@ def test_every_endpoint_override_is_registered() -> None:
 
 def test_the_registry_is_exactly_the_official_names_and_the_overrides() -> None:
     # A new variable is a design decision: add it to DESIGN.md and here.
-    assert set(NAMES) == OFFICIAL_NAMES | ENDPOINT_OVERRIDES
+    assert set(NAMES) == OFFICIAL_NAMES | ENDPOINT_OVERRIDES | AKLESS_OWN
+
+
+def test_akless_own_variables_start_with_akless() -> None:
+    own = set(NAMES) - OFFICIAL_NAMES - ENDPOINT_OVERRIDES
+
+    assert own
+    assert all(name.startswith("AKLESS_") for name in own)
 
 
 def test_variables_are_frozen() -> None:
@@ -128,7 +141,7 @@ def test_a_given_mapping_is_used_instead_of_os_environ(monkeypatch: pytest.Monke
     assert _env.STS_REGION.get({}) is None
 
 
-def test_importing_akless_reads_no_alibaba_cloud_variable() -> None:
+def test_importing_akless_reads_no_alibaba_cloud_or_akless_variable() -> None:
     # A fresh interpreter whose os.environ records every name looked up before akless loads.
     program = textwrap.dedent(
         """
@@ -148,7 +161,9 @@ def test_importing_akless_reads_no_alibaba_cloud_variable() -> None:
 
         os.environ = Recording(os.environ)
         import akless, akless._env, akless.transport, akless.sts, akless.metadata
-        print(json.dumps([name for name in Recording.reads if "ALIBABA" in name.upper()]))
+        import akless.providers.credentials_uri, akless.providers.external
+        ours = [name for name in Recording.reads if name.upper().startswith(("ALIBABA", "AKLESS"))]
+        print(json.dumps(ours))
         """
     )
     environment = {"ALIBABA_CLOUD_STS_REGION": "cn-hangzhou", "PATH": "/usr/bin:/bin"}

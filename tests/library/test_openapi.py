@@ -307,7 +307,16 @@ def test_an_error_that_is_not_json_is_a_service_error_named_after_the_status() -
 
     assert (error.code, error.status, error.request_id) == ("HTTP502", 502, None)
     assert "HTTP502" in str(error)
-    assert "Bad Gateway" in str(error)
+    assert "not an API error envelope" in str(error)
+    assert "24 bytes" in str(error)
+
+
+def test_an_error_page_is_described_not_quoted() -> None:
+    """A proxy's error page may echo the request, tokens included: it is never quoted."""
+    error = error_for(403, b"<html>blocked: OIDCToken=eyJhbGciOiJSUzI1NiJ9.secret</html>")
+
+    assert "secret" not in str(error)
+    assert "OIDCToken" not in str(error)
 
 
 def test_transport_failures_pass_through_unchanged() -> None:
