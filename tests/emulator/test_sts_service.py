@@ -9,7 +9,9 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import sqlite3
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from akless.emulator import Cloud
 from akless.signing import percent_encode
 from tests.emulator.helpers import (
     FORM_TYPE,
@@ -723,3 +726,195 @@ def test_security_token_is_not_recorded_through_a_quoted_string_to_sign(api: Api
     assert record.error_code == "SignatureDoesNotMatch"
     quoted_token = percent_encode(percent_encode(session.security_token))  # as in the message
     assert quoted_token[:40] not in (record.error_message or "")
+
+
+# --- GenerateSessionAccessKey: RSA key pairs ----------------------------------------------------
+
+
+@pytest.fixture
+def key_pair(api: Api) -> Key:
+    """A new RSA key pair of the seeded user: its public key ID and private key PEM text."""
+    public_key_id, private_key = api.cloud.create_key_pair(api.cloud.identity.user_name)
+    return Key(public_key_id, private_key)
+
+
+def session_key(api: Api, key_pair: Key, **params: str) -> Key:
+    """GenerateSessionAccessKey (RPC v1 GET, as the official libraries send it)."""
+    response = api.rpc("GenerateSessionAccessKey", params, key=key_pair)
+    assert response.status_code == 200, response.text
+    issued = response.json()["SessionAccessKey"]
+    return Key(issued["SessionAccessKeyId"], issued["SessionAccessKeySecret"])
+
+
+def test_key_pair_is_a_public_key_id_and_a_pem_private_key(api: Api, key_pair: Key) -> None:
+    assert re.fullmatch(r"KP-[a-z0-9]{24}", key_pair.access_key_id)
+    assert key_pair.secret.startswith("-----BEGIN PRIVATE KEY-----\n")
+    assert key_pair.secret.endswith("-----END PRIVATE KEY-----\n")
+    assert "private_key" not in repr(api.cloud.store.get_key_pair(key_pair.access_key_id))
+
+
+def test_key_pair_needs_an_existing_user(api: Api) -> None:
+    with pytest.raises(ValueError, match="no user named 'nobody'"):
+        api.cloud.create_key_pair("nobody")
+
+
+@pytest.mark.parametrize("style", ["rpc", "acs3"])
+def test_key_pair_is_exchanged_for_a_session_access_key(
+    api: Api, key_pair: Key, style: str
+) -> None:
+    params = {"DurationSeconds": "900"}
+    if style == "rpc":
+        response = api.rpc("GenerateSessionAccessKey", params, key=key_pair)
+    else:
+        response = api.acs3("GenerateSessionAccessKey", params, key=key_pair)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"RequestId", "SessionAccessKey"}
+    issued = body["SessionAccessKey"]
+    assert set(issued) == {"SessionAccessKeyId", "SessionAccessKeySecret", "Expiration"}
+    assert re.fullmatch(r"TMPSK\.[A-Za-z0-9]{24}", issued["SessionAccessKeyId"])
+    assert issued["SessionAccessKeySecret"]
+    assert EXPIRATION_FORMAT.match(issued["Expiration"])
+    assert abs(expiration_epoch(issued["Expiration"]) - (api.cloud.now() + 900)) <= 2
+
+
+def test_session_access_key_lasts_an_hour_by_default(api: Api, key_pair: Key) -> None:
+    response = api.rpc("GenerateSessionAccessKey", key=key_pair)
+
+    expiration = expiration_epoch(response.json()["SessionAccessKey"]["Expiration"])
+    assert abs(expiration - (api.cloud.now() + 3600)) <= 2
+
+
+@pytest.mark.parametrize("duration", ["899", "3601", "0", "1h", "3600.0", "²"])
+def test_session_access_key_duration_outside_900_to_3600_is_invalid(
+    api: Api, key_pair: Key, duration: str
+) -> None:
+    response = api.rpc("GenerateSessionAccessKey", {"DurationSeconds": duration}, key=key_pair)
+
+    body = error_of(response, 400, "InvalidParameter.DurationSeconds")
+    assert "900/3600" in body["Message"]
+
+
+@pytest.mark.parametrize("style", ["rpc", "acs3"])
+def test_session_access_key_signs_later_calls_without_a_token_as_the_key_pairs_user(
+    api: Api, style: str
+) -> None:
+    cloud = api.cloud
+    bob = cloud.create_user("bob")
+    public_key_id, private_key = cloud.create_key_pair("bob")
+    issued = session_key(api, Key(public_key_id, private_key))
+    assert issued.security_token is None
+
+    if style == "rpc":
+        response = api.rpc("GetCallerIdentity", key=issued)
+    else:
+        response = api.acs3("GetCallerIdentity", key=issued)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["IdentityType"] == "RAMUser"
+    assert body["Arn"] == cloud.user_arn("bob")
+    assert body["UserId"] == bob.user_id
+    record = cloud.store.calls()[0]
+    assert (record.access_key_id, record.principal_arn) == (issued.access_key_id, body["Arn"])
+
+
+def test_session_access_key_is_refused_once_expired(api: Api, key_pair: Key) -> None:
+    cloud = api.cloud
+    cloud.set_credential_lifetime(60)
+    issued = session_key(api, key_pair)
+    assert api.rpc("GetCallerIdentity", key=issued).status_code == 200
+
+    cloud.set_clock_offset(61)
+    late = api.rpc("GetCallerIdentity", key=issued, timestamp=utc_timestamp(cloud.now()))
+
+    body = error_of(late, 400, "InvalidAccessKeyId.NotFound")
+    assert "expired" in body["Message"]
+
+
+def test_key_pair_signed_with_another_private_key_does_not_match(api: Api, key_pair: Key) -> None:
+    _, other_private_key = api.cloud.create_key_pair(api.cloud.identity.user_name)
+
+    response = api.rpc("GenerateSessionAccessKey", key=key_pair, secret=other_private_key)
+
+    error_of(response, 400, "SignatureDoesNotMatch")
+
+
+@pytest.mark.parametrize("public_key_id", ["KP-doesnotexist000000000000", "LTAI5tNotAKeyPair"])
+def test_unknown_public_key_id_is_not_found(api: Api, key_pair: Key, public_key_id: str) -> None:
+    response = api.rpc("GenerateSessionAccessKey", key=Key(public_key_id, key_pair.secret))
+
+    error_of(response, 400, "InvalidAccessKeyId.NotFound")
+
+
+def test_access_key_cannot_sign_generate_session_access_key(api: Api) -> None:
+    # The action looks its signer up among public key IDs only.
+    error_of(api.rpc("GenerateSessionAccessKey"), 400, "InvalidAccessKeyId.NotFound")
+
+
+def test_key_pair_signs_nothing_but_generate_session_access_key(api: Api, key_pair: Key) -> None:
+    error_of(api.rpc("GetCallerIdentity", key=key_pair), 400, "InvalidAccessKeyId.NotFound")
+    params = {"RoleArn": api.cloud.identity.role_arn, "RoleSessionName": "s1"}
+    error_of(api.rpc("AssumeRole", params, key=key_pair), 400, "InvalidAccessKeyId.NotFound")
+
+
+def test_private_key_is_never_recorded_or_answered(api: Api, key_pair: Key) -> None:
+    good = api.rpc("GenerateSessionAccessKey", key=key_pair)
+    bad = api.rpc("GenerateSessionAccessKey", key=key_pair, secret=key_pair.secret + "x")
+    assert (good.status_code, bad.status_code) == (200, 400)
+
+    records = api.cloud.store.calls()[:2]
+
+    assert [(r.access_key_id, r.status) for r in records] == [
+        (key_pair.access_key_id, 400),
+        (key_pair.access_key_id, 200),
+    ]
+    body_line = key_pair.secret.splitlines()[1]  # a line of the key's base64 body
+    for text in (repr(records), json.dumps([r.params for r in records]), good.text, bad.text):
+        assert body_line not in text
+
+
+def test_reset_forgets_key_pairs(api: Api, key_pair: Key) -> None:
+    api.cloud.reset()
+
+    assert api.cloud.store.get_key_pair(key_pair.access_key_id) is None
+
+
+def test_admin_api_creates_a_key_pair_that_signs(api: Api) -> None:
+    url = f"{api.endpoint}/_emulator/users/{api.cloud.identity.user_name}/key-pairs"
+
+    created = api.client.post(url)
+
+    assert created.status_code == 200, created.text
+    body = created.json()
+    assert set(body) == {"public_key_id", "private_key"}
+    session_key(api, Key(body["public_key_id"], body["private_key"]))
+
+
+def test_admin_api_refuses_a_key_pair_for_an_unknown_user(api: Api) -> None:
+    response = api.client.post(f"{api.endpoint}/_emulator/users/nobody/key-pairs")
+
+    assert response.status_code == 400
+    assert "nobody" in response.json()["error"]
+
+
+def test_state_file_from_before_key_pairs_opens_and_gains_them(tmp_path: Path) -> None:
+    state = tmp_path / "state.db"
+    Cloud(state).close()
+    with sqlite3.connect(state) as old:  # as an emulator without key pairs left it
+        old.execute("DROP TABLE key_pairs")
+        old.execute("DROP TABLE session_access_keys")
+    old.close()
+
+    cloud = Cloud(state)
+    try:
+        public_key_id, _ = cloud.create_key_pair(cloud.identity.user_name)
+        assert cloud.store.get_key_pair(public_key_id) is not None
+    finally:
+        cloud.close()
+    reopened = Cloud(state)
+    try:
+        assert reopened.store.get_key_pair(public_key_id) is not None
+    finally:
+        reopened.close()

@@ -10,6 +10,8 @@ with JSON bodies, for tests written in other languages and for ``curl``.
 ``GET|PUT /instance``                  ``{"role": "name" | null, "hardened_only": true}``
 ``POST /users``                        ``{"name": "bob"}``: a user with one AccessKey
 ``POST /users/{name}/access-keys``     another AccessKey for that user
+``POST /users/{name}/key-pairs``       an RSA key pair for that user:
+                                       ``{"public_key_id", "private_key"}`` (PEM text)
 ``PUT  /access-keys/{id}``             ``{"status": "Inactive"}``
 ``POST /roles``                        ``{"name", "trusted", "services", "federated",
                                        "conditions", "trust", "max_session_duration"}``
@@ -163,6 +165,11 @@ def user_access_keys(request: Request, cloud: Cloud) -> dict[str, Any]:
     return _key_json(cloud.create_access_key(request.path_params["name"]))
 
 
+def user_key_pairs(request: Request, cloud: Cloud) -> dict[str, str]:
+    public_key_id, private_key = cloud.create_key_pair(request.path_params["name"])
+    return {"public_key_id": public_key_id, "private_key": private_key}
+
+
 async def access_key(request: Request, cloud: Cloud) -> dict[str, str]:
     status = str((await _object(request))["status"])
     cloud.set_access_key_status(request.path_params["key_id"], status)
@@ -230,6 +237,7 @@ def routes() -> list[BaseRoute]:
         Route("/instance", _endpoint(instance), methods=["GET", "PUT"]),
         Route("/users", _endpoint(users), methods=["POST"]),
         Route("/users/{name}/access-keys", _endpoint(user_access_keys), methods=["POST"]),
+        Route("/users/{name}/key-pairs", _endpoint(user_key_pairs), methods=["POST"]),
         Route("/access-keys/{key_id}", _endpoint(access_key), methods=["PUT"]),
         Route("/roles", _endpoint(roles), methods=["POST"]),
         Route("/oidc-providers", _endpoint(oidc_providers), methods=["POST"]),

@@ -227,6 +227,7 @@ async def unknown_path(request: Request) -> Response:
 async def metadata_service(request: Request) -> Response:
     """``/latest/...``: faults first, then the metadata rules."""
     cloud = _cloud(request)
+    cloud.metadata_requests[(request.method, request.scope.get("path", ""))] += 1
     injected = await _injected_fault(
         request,
         "metadata",

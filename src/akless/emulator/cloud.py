@@ -14,6 +14,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,7 +27,16 @@ from akless.emulator.gateway import Gateway
 from akless.emulator.oidc import OidcIssuer
 from akless.emulator.policy import trust_policy
 from akless.emulator.principals import oidc_provider_arn, role_arn, user_arn
-from akless.emulator.store import AccessKey, OidcProvider, Role, Session, Store, User
+from akless.emulator.store import (
+    AccessKey,
+    KeyPair,
+    OidcProvider,
+    Role,
+    Session,
+    SessionAccessKey,
+    Store,
+    User,
+)
 
 DEFAULT_REGION = "cn-hangzhou"
 DEFAULT_USER = "akless-dev"
@@ -108,6 +118,8 @@ class Cloud:
         self._metadata_tokens: dict[str, float] = {}
         self._instance_session: Session | None = None
         self.server_errors: list[BaseException] = []
+        self.metadata_requests: Counter[tuple[str, str]] = Counter()
+        """How many times each ``(method, path)`` of the metadata service was requested."""
         self.account_id = self.store.get_meta("account_id") or ids.account_id()
         self.store.set_meta("account_id", self.account_id)
         self.oidc = self._load_or_create_issuer()
@@ -231,7 +243,22 @@ class Cloud:
         self.store.add_session(session)
         return session
 
-    # -- users, keys, roles, OIDC providers --
+    def issue_session_access_key(self, key_pair: KeyPair, *, duration: float) -> SessionAccessKey:
+        """Issue a session AccessKey (no security token) that signs calls as the key pair's
+        user until it expires."""
+        now = self.now()
+        key = SessionAccessKey(
+            access_key_id=ids.session_access_key_id(),
+            secret=ids.access_key_secret(),
+            public_key_id=key_pair.public_key_id,
+            user_name=key_pair.user_name,
+            issued=now,
+            expiration=now + (self._credential_lifetime or duration),
+        )
+        self.store.add_session_access_key(key)
+        return key
+
+    # -- users, keys, key pairs, roles, OIDC providers --
 
     def create_user(self, name: str) -> User:
         """Create a RAM user (``ValueError`` if the name is taken)."""
@@ -251,6 +278,18 @@ class Cloud:
         )
         self.store.add_access_key(key)
         return key
+
+    def create_key_pair(self, user_name: str) -> tuple[str, str]:
+        """Create an RSA key pair for ``user_name``: ``(public_key_id, private_key_pem_text)``.
+
+        The PEM text is what a downloaded private key file holds; GenerateSessionAccessKey calls
+        are signed with exactly that text as the secret.
+        """
+        if self.store.get_user(user_name) is None:
+            raise ValueError(f"no user named {user_name!r}")
+        key_pair = KeyPair(ids.key_pair_id(), user_name, ids.rsa_private_key_pem(), self.now())
+        self.store.add_key_pair(key_pair)
+        return key_pair.public_key_id, key_pair.private_key
 
     def set_access_key_status(self, access_key_id: str, status: str) -> None:
         """Enable (``Active``) or disable (``Inactive``) an AccessKey."""
@@ -359,6 +398,7 @@ class Cloud:
             self._credential_lifetime = None
             self.hardened_only = self._initial_hardened_only
             self.server_errors.clear()
+            self.metadata_requests.clear()
 
     def close(self) -> None:
         """Close the state database (and the start-up snapshot ``reset()`` restores)."""

@@ -4,7 +4,9 @@
 2. the signature parts are present (RPC: ``AccessKeyId``, ``Signature``, method and version;
    ACS3: an ``Authorization`` header that signs at least the mandatory headers);
 3. the AccessKey exists (``InvalidAccessKeyId.NotFound``); an STS key comes with its own,
-   unexpired security token (``MissingSecurityToken``, ``InvalidSecurityToken.*``);
+   unexpired security token (``MissingSecurityToken``, ``InvalidSecurityToken.*``); a session
+   AccessKey (``TMPSK.``) has not expired; an RSA key pair's public key ID (``KP-``) signs
+   GenerateSessionAccessKey and nothing else, and that action nothing but a public key ID;
 4. the AccessKey is active (``InvalidAccessKeyId.Inactive``);
 5. the signature matches (``SignatureDoesNotMatch``, quoting the server's string to sign);
 6. the nonce was not used before by this AccessKey (``SignatureNonceUsed``).
@@ -26,6 +28,13 @@ from akless.emulator.protocol import ApiRequest
 from akless.emulator.store import Store
 
 MAX_CLOCK_SKEW = 15 * 60
+KEY_PAIR_ACTIONS = frozenset({("2015-04-01", "GenerateSessionAccessKey")})
+"""``(version, action)`` of the calls an RSA key pair signs (its private key text is the secret).
+
+They live here, not on ``Service``, because the gateway resolves the signing key before any
+service sees the call."""
+KEY_PAIR_PREFIX = "KP-"
+SESSION_ACCESS_KEY_PREFIX = "TMPSK."
 ACS3_MANDATORY_HEADERS = (
     "host",
     "x-acs-action",
@@ -135,7 +144,7 @@ class Gateway:
         if params.get("SignatureVersion") != signing.RPC_SIGNATURE_VERSION:
             raise _incomplete("SignatureVersion must be 1.0.")
         access_key_id = params["AccessKeyId"]
-        caller, secret = self._resolve_key(access_key_id, params.get("SecurityToken"), now)
+        caller, secret = self._resolve_key(request, access_key_id, params.get("SecurityToken"), now)
         check = signing.verify_rpc(request.method, params, secret)
         if not check.valid:
             raise _signature_mismatch(check.string_to_sign)
@@ -166,7 +175,7 @@ class Gateway:
                 "InvalidAccessKeyId.Mismatch",
                 "The x-acs-accesskey-id header does not match the Authorization Credential.",
             )
-        caller, secret = self._resolve_key(authorization.access_key_id, token, now)
+        caller, secret = self._resolve_key(request, authorization.access_key_id, token, now)
         try:
             check = signing.verify_acs3(
                 method=request.method,
@@ -187,10 +196,16 @@ class Gateway:
     # -- keys, tokens, nonces --
 
     def _resolve_key(
-        self, access_key_id: str, security_token: str | None, now: float
+        self, request: ApiRequest, access_key_id: str, security_token: str | None, now: float
     ) -> tuple[Caller, str]:
+        # A public key ID is looked up only where a key pair is expected, and only there: to
+        # every other call it is an unknown AccessKey, and so is an AccessKey to those calls.
+        if (request.version, request.action) in KEY_PAIR_ACTIONS:
+            return self._resolve_key_pair(access_key_id)
         if access_key_id.startswith("STS."):
             return self._resolve_session(access_key_id, security_token, now)
+        if access_key_id.startswith(SESSION_ACCESS_KEY_PREFIX):
+            return self._resolve_session_access_key(access_key_id, now)
         key = self._store.get_access_key(access_key_id)
         if key is None:
             raise _key_not_found()
@@ -230,6 +245,32 @@ class Gateway:
             "AssumedRoleUser", self._account_id, access_key_id, session=session, role=role
         )
         return caller, session.secret
+
+    def _resolve_key_pair(self, public_key_id: str) -> tuple[Caller, str]:
+        key_pair = (
+            self._store.get_key_pair(public_key_id)
+            if public_key_id.startswith(KEY_PAIR_PREFIX)
+            else None
+        )
+        if key_pair is None:
+            raise ApiError(400, "InvalidAccessKeyId.NotFound", "Specified public key is not found.")
+        user = self._store.get_user(key_pair.user_name)
+        caller = Caller("RAMUser", self._account_id, public_key_id, user=user)
+        return caller, key_pair.private_key
+
+    def _resolve_session_access_key(self, access_key_id: str, now: float) -> tuple[Caller, str]:
+        key = self._store.get_session_access_key(access_key_id)
+        if key is None:
+            raise _key_not_found()
+        if now >= key.expiration:
+            raise ApiError(
+                400,
+                "InvalidAccessKeyId.NotFound",
+                "Specified access key is not found: the session access key has expired.",
+            )
+        user = self._store.get_user(key.user_name)
+        caller = Caller("RAMUser", self._account_id, access_key_id, user=user)
+        return caller, key.secret
 
     def _consume_nonce(self, access_key_id: str, nonce: str, now: float) -> None:
         if not self.nonces.first_use(access_key_id, nonce, now):

@@ -6,6 +6,9 @@ import secrets
 import string
 import uuid
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 _ALNUM = string.ascii_letters + string.digits
 _TOKEN_ALPHABET = _ALNUM + "+/"
 
@@ -37,6 +40,27 @@ def access_key_secret() -> str:
 def sts_access_key_id() -> str:
     """An STS AccessKey ID: ``STS.`` + 25 characters."""
     return "STS.NT" + _random(_ALNUM, 23)
+
+
+def key_pair_id() -> str:
+    """An RSA key pair's public key ID: ``KP-`` + 24 lowercase letters and digits."""
+    return "KP-" + _random(string.ascii_lowercase + string.digits, 24)
+
+
+def rsa_private_key_pem() -> str:
+    """A new 2048-bit RSA private key as PKCS#8 PEM text, as an RSA key pair download holds."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem.decode("ascii")
+
+
+def session_access_key_id() -> str:
+    """A session AccessKey ID (GenerateSessionAccessKey): ``TMPSK.`` + 24 characters."""
+    return "TMPSK." + _random(_ALNUM, 24)
 
 
 def security_token() -> str:

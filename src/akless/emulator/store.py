@@ -1,8 +1,10 @@
-"""The emulator's state in SQLite: account, users, AccessKeys, roles, OIDC providers, STS
-sessions and the record of every API call.
+"""The emulator's state in SQLite: account, users, AccessKeys, RSA key pairs, roles, OIDC
+providers, STS sessions, session AccessKeys and the record of every API call.
 
-In memory by default; with a file path the state survives restarts. One connection is shared by
-the server's event loop and the Python API, guarded by a lock (every operation is short).
+In memory by default; with a file path the state survives restarts (every table is created
+``IF NOT EXISTS``, so a state file from an older emulator opens and gains the newer tables).
+One connection is shared by the server's event loop and the Python API, guarded by a lock
+(every operation is short).
 ``snapshot()`` / ``restore()`` copy the whole database, which is how per-test reset works.
 """
 
@@ -13,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,20 @@ CREATE TABLE IF NOT EXISTS sessions (
     expiration REAL NOT NULL,
     policy TEXT
 );
+CREATE TABLE IF NOT EXISTS key_pairs (
+    public_key_id TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users(name),
+    private_key TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS session_access_keys (
+    access_key_id TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    public_key_id TEXT NOT NULL,
+    user_name TEXT NOT NULL COLLATE NOCASE,
+    issued REAL NOT NULL,
+    expiration REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY,
     time REAL NOT NULL,
@@ -102,6 +118,29 @@ class AccessKey:
     status: str
     created: float
     last_used: float | None
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """An RSA key pair: its public key ID signs GenerateSessionAccessKey, keyed (HMAC-SHA1, as
+    the official Python and Java libraries do) by the private key's PEM text."""
+
+    public_key_id: str
+    user_name: str
+    private_key: str = field(repr=False)
+    created: float
+
+
+@dataclass(frozen=True)
+class SessionAccessKey:
+    """A temporary AccessKey GenerateSessionAccessKey issued: no security token, an expiry."""
+
+    access_key_id: str
+    secret: str
+    public_key_id: str
+    user_name: str
+    issued: float
+    expiration: float
 
 
 @dataclass(frozen=True)
@@ -287,6 +326,41 @@ class Store:
         self._execute(
             "UPDATE access_keys SET last_used = ? WHERE access_key_id = ?", (when, access_key_id)
         )
+
+    # -- RSA key pairs and the session AccessKeys they issue --
+
+    def add_key_pair(self, key_pair: KeyPair) -> None:
+        """Insert an RSA key pair."""
+        self._execute(
+            "INSERT INTO key_pairs VALUES (?, ?, ?, ?)",
+            (key_pair.public_key_id, key_pair.user_name, key_pair.private_key, key_pair.created),
+        )
+
+    def get_key_pair(self, public_key_id: str) -> KeyPair | None:
+        """The RSA key pair with this public key ID, or ``None``."""
+        row = self._one("SELECT * FROM key_pairs WHERE public_key_id = ?", (public_key_id,))
+        return None if row is None else KeyPair(*row)
+
+    def add_session_access_key(self, key: SessionAccessKey) -> None:
+        """Insert an issued session AccessKey."""
+        self._execute(
+            "INSERT INTO session_access_keys VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                key.access_key_id,
+                key.secret,
+                key.public_key_id,
+                key.user_name,
+                key.issued,
+                key.expiration,
+            ),
+        )
+
+    def get_session_access_key(self, access_key_id: str) -> SessionAccessKey | None:
+        """The session AccessKey with this ID, or ``None``."""
+        row = self._one(
+            "SELECT * FROM session_access_keys WHERE access_key_id = ?", (access_key_id,)
+        )
+        return None if row is None else SessionAccessKey(*row)
 
     # -- roles --
 

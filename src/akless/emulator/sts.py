@@ -1,5 +1,6 @@
-"""STS 2015-04-01: AssumeRole, AssumeRoleWithOIDC (unsigned) and GetCallerIdentity, with the
-real parameter rules and error codes (protocol fact sheet, section 4)."""
+"""STS 2015-04-01: AssumeRole, AssumeRoleWithOIDC (unsigned), GenerateSessionAccessKey (signed
+by an RSA key pair) and GetCallerIdentity, with the real parameter rules and error codes
+(protocol fact sheet, section 4)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ _EXTERNAL_ID = re.compile(r"[\w+=,.@:/\-]{2,1224}")
 _SECONDS = re.compile(r"[0-9]{1,9}")  # not str.isdigit(), which admits "²" that int() refuses
 MIN_DURATION = 900
 DEFAULT_DURATION = 3600
+MAX_SESSION_ACCESS_KEY_DURATION = 3600
 
 
 def _role_arn(ctx: ActionContext) -> tuple[str, str, str]:
@@ -188,6 +190,34 @@ def assume_role_with_oidc(ctx: ActionContext) -> dict[str, Any]:
     return body
 
 
+def generate_session_access_key(ctx: ActionContext) -> dict[str, Any]:
+    """Issue a session AccessKey (no security token) to the RAM user owning the RSA key pair
+    that signed the call (the gateway admits nothing else here)."""
+    key_pair = ctx.cloud.store.get_key_pair(ctx.caller.access_key_id or "")
+    if key_pair is None:
+        raise ApiError(400, "InvalidAccessKeyId.NotFound", "Specified public key is not found.")
+    text = ctx.optional("DurationSeconds")
+    duration = DEFAULT_DURATION
+    if text is not None:
+        if not _SECONDS.fullmatch(text) or not (
+            MIN_DURATION <= int(text) <= MAX_SESSION_ACCESS_KEY_DURATION
+        ):
+            raise invalid(
+                "DurationSeconds",
+                f"The Min/Max value of DurationSeconds is {MIN_DURATION}/"
+                f"{MAX_SESSION_ACCESS_KEY_DURATION} seconds.",
+            )
+        duration = int(text)
+    key = ctx.cloud.issue_session_access_key(key_pair, duration=duration)
+    return {
+        "SessionAccessKey": {
+            "SessionAccessKeyId": key.access_key_id,
+            "SessionAccessKeySecret": key.secret,
+            "Expiration": format_timestamp(key.expiration),
+        }
+    }
+
+
 def get_caller_identity(ctx: ActionContext) -> dict[str, Any]:
     """Who signed this call."""
     caller = ctx.caller
@@ -219,6 +249,7 @@ SERVICE = Service(
     actions={
         "AssumeRole": assume_role,
         "AssumeRoleWithOIDC": assume_role_with_oidc,
+        "GenerateSessionAccessKey": generate_session_access_key,
         "GetCallerIdentity": get_caller_identity,
     },
     anonymous_actions=frozenset({"AssumeRoleWithOIDC"}),
