@@ -82,14 +82,18 @@ def read_credentials_file(path: Path, *, what: str) -> str:
             f"the {what} {path} is binary (it contains NUL bytes), not text; check the path",
             source=source,
         )
+    text: str | None = None
+    offset = 0
     try:
         text = raw.decode("utf-8-sig")  # editors on Windows like to start UTF-8 with a BOM
     except UnicodeDecodeError as error:
+        offset = error.start  # the error keeps the file's bytes: it must not become a context
+    if text is None:
         raise ConfigurationError(
-            f"the {what} {path} is not UTF-8 text (invalid byte at offset {error.start}); "
+            f"the {what} {path} is not UTF-8 text (invalid byte at offset {offset}); "
             "save it as UTF-8",
             source=source,
-        ) from None
+        )
     if os.name == "posix" and stat.S_ISREG(mode) and mode & 0o077:
         _warn_readable_by_others(path, what, mode)
     return text

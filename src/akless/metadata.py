@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 
@@ -18,7 +17,8 @@ from akless import _env
 from akless._env import Environ
 from akless._http import HttpTransport
 from akless._openapi import endpoint_url
-from akless._time import Clock, parse_timestamp, system_clock
+from akless._parsing import parse_json, utc_timestamp
+from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, MalformedResponse, ServiceError
 from akless.transport import Request, Response, Timeout, Transport, display_url
@@ -157,10 +157,7 @@ class MetadataClient:
         role = role_name or self.role_name()
         path = f"{CREDENTIALS_PATH}{role}"
         text = self.get(path)
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None
+        data = parse_json(text).value
         if not isinstance(data, dict):
             raise MalformedResponse(
                 f"{self.endpoint}/latest/{path} did not answer a JSON object",
@@ -184,15 +181,14 @@ class MetadataClient:
                     field=name,
                 )
             values[name] = value
-        try:
-            expiration = parse_timestamp(values["Expiration"])
-        except ValueError:
+        expiration = utc_timestamp(values["Expiration"])
+        if expiration is None:
             raise MalformedResponse(
                 f"{self.endpoint}/latest/{path} answered Expiration {values['Expiration'][:40]!r},"
                 " not YYYY-MM-DDThh:mm:ssZ",
                 endpoint=self.endpoint,
                 field="Expiration",
-            ) from None
+            )
         return Credentials(
             access_key_id=values["AccessKeyId"],
             access_key_secret=values["AccessKeySecret"],

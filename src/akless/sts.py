@@ -16,7 +16,8 @@ from typing import Any
 from akless import _env
 from akless._env import Environ
 from akless._openapi import API_TIMEOUT, OpenApiClient, endpoint_url
-from akless._time import Clock, parse_timestamp, system_clock
+from akless._parsing import utc_timestamp
+from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import MalformedResponse
 from akless.transport import Timeout, Transport
@@ -203,15 +204,15 @@ class StsClient:
 
     def _expiration(self, body: Mapping[str, Any], action: str, within: str) -> float:
         text = self._text(body, "Expiration", action, within)
-        try:
-            return parse_timestamp(text)
-        except ValueError:
+        expiration = utc_timestamp(text)
+        if expiration is None:
             raise MalformedResponse(
                 f"{action} at {self.endpoint} answered {within}Expiration {text[:40]!r}, "
                 "not YYYY-MM-DDThh:mm:ssZ",
                 endpoint=self.endpoint,
                 field=f"{within}Expiration",
-            ) from None
+            )
+        return expiration
 
     def _assumed_role(self, action: str, body: Mapping[str, Any], provider: str) -> AssumedRole:
         raw = body.get("Credentials")

@@ -113,7 +113,7 @@ def test_invalid_utf8_is_refused_with_the_offset_not_the_bytes(tmp_path: Path) -
     assert f"offset {len(SECRET)}" in str(raised.value)
     assert SECRET not in str(raised.value)
     assert raised.value.__cause__ is None
-    assert raised.value.__suppress_context__
+    assert raised.value.__context__ is None  # the decode error holds the bytes
 
 
 # -- the readable-by-others warning --

@@ -629,7 +629,7 @@ def test_a_malformed_file_names_file_and_line_but_not_its_content(
     assert SECRET not in message
     assert raised.value.source == str(path)
     assert raised.value.__cause__ is None
-    assert raised.value.__suppress_context__  # configparser's message quotes the line
+    assert raised.value.__context__ is None  # configparser's error quotes the line
 
 
 def test_a_binary_file_is_a_configuration_error_naming_it() -> None:

@@ -16,7 +16,6 @@ official libraries, a profile's ``sts_endpoint`` is honoured, and OIDC reads ``r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from akless import _env
 from akless._env import Environ
 from akless._files import home_directory, read_credentials_file
+from akless._parsing import parse_json
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, CredentialsUnavailable
@@ -78,15 +78,14 @@ def parse_config(text: str, path: Path) -> tuple[str | None, Profiles]:
     first counts, as in aliyun-cli.
     """
     source = str(path)
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        # Only the position: the decoder's error also carries the document, secrets and all.
+    parsed = parse_json(text)
+    if parsed.problem is not None:
         raise ConfigurationError(
-            f"{path} is not valid JSON ({error.msg} at line {error.lineno} column "
-            f"{error.colno}); fix it or run `aliyun configure` to write it again",
+            f"{path} is not valid JSON ({parsed.problem}); fix it or run `aliyun configure` to "
+            "write it again",
             source=source,
-        ) from None
+        )
+    document = parsed.value
     if not isinstance(document, dict):
         raise ConfigurationError(
             f"{path} is not an aliyun CLI config: its top level is {_json_type(document)}, "

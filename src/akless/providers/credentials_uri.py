@@ -15,14 +15,14 @@ and never quote the answer (it may hold a secret).
 from __future__ import annotations
 
 import ipaddress
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
 from akless import _env
 from akless._env import Environ
 from akless._openapi import API_TIMEOUT
-from akless._time import Clock, parse_timestamp, system_clock
+from akless._parsing import parse_json, utc_timestamp
+from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, MalformedResponse, ServiceError
 from akless.refresh import Refresher
@@ -83,13 +83,13 @@ def parse_answer(response: Response, uri: str, *, provider_name: str) -> Credent
             status=response.status,
             code=f"HTTP{response.status}",
         )
-    try:
-        data = json.loads(response.body)
-    except (ValueError, RecursionError):
+    parsed = parse_json(response.body)
+    if parsed.problem is not None:
         raise MalformedResponse(
             f"the credentials URI {shown} answered HTTP 200 with a body that is not JSON",
             endpoint=shown,
-        ) from None
+        )
+    data = parsed.value
     if not isinstance(data, dict):
         raise MalformedResponse(
             f"the credentials URI {shown} answered JSON that is not an object", endpoint=shown
@@ -102,15 +102,14 @@ def parse_answer(response: Response, uri: str, *, provider_name: str) -> Credent
             code="NotSuccess",  # the answer's own Code is not quoted: it could hold anything
         )
     values = {name: _field(data, name, shown) for name in FIELDS}
-    try:
-        expiration = parse_timestamp(values["Expiration"])
-    except ValueError:
+    expiration = utc_timestamp(values["Expiration"])
+    if expiration is None:
         raise MalformedResponse(
             f"the credentials URI {shown} answered an Expiration that is not a time in the form "
             "YYYY-MM-DDThh:mm:ssZ",
             endpoint=shown,
             field="Expiration",
-        ) from None
+        )
     return Credentials(
         values["AccessKeyId"],
         values["AccessKeySecret"],

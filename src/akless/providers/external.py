@@ -18,7 +18,6 @@ Reading with a deadline uses ``selectors`` on the pipe, which needs POSIX.
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import shlex
@@ -28,7 +27,8 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from akless._env import Environ
-from akless._time import Clock, parse_timestamp, system_clock
+from akless._parsing import parse_json, utc_timestamp
+from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, CredentialsRefreshError
 from akless.refresh import Refresher
@@ -180,10 +180,10 @@ def _wrong_output(program: str, what: str) -> ConfigurationError:
 def parse_output(output: bytes, program: str) -> Credentials:
     """The credential in the command's stdout, in the aliyun CLI ``External`` format; errors
     name what is wrong, never quoting the output."""
-    try:
-        data = json.loads(output.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _wrong_output(program, "something that is not JSON") from None
+    parsed = parse_json(output)
+    if parsed.problem is not None:
+        raise _wrong_output(program, "something that is not JSON")
+    data = parsed.value
     if not isinstance(data, dict):
         raise _wrong_output(program, "JSON that is not an object")
     mode = data.get("mode")
@@ -211,11 +211,9 @@ def _expiration(data: dict[str, Any], program: str) -> float | None:
     value = data.get("expiration")
     if value is None or value == "":
         return None
-    if isinstance(value, str):
-        try:
-            return parse_timestamp(value.strip())
-        except ValueError:
-            pass
+    expiration = utc_timestamp(value.strip()) if isinstance(value, str) else None
+    if expiration is not None:
+        return expiration
     raise _wrong_output(
         program, "an expiration that is not a time in the form YYYY-MM-DDThh:mm:ssZ"
     )

@@ -79,12 +79,16 @@ def parse_ini(text: str, path: Path) -> configparser.ConfigParser:
         default_section=_NO_DEFAULT_SECTION,
         strict=True,
     )
+    problem: str | None = None
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as error:
         # configparser's own messages quote the offending line, which may hold a secret: only
-        # line numbers and section names go into ours, and its error is not chained.
-        raise ConfigurationError(_describe(error, path), source=str(path)) from None
+        # line numbers and section names go into ours, raised outside this block so that its
+        # error is not even reachable as our error's __context__.
+        problem = _describe(error, path)
+    if problem is not None:
+        raise ConfigurationError(problem, source=str(path))
     return parser
 
 
