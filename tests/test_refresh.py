@@ -421,7 +421,10 @@ def test_the_event_loop_never_stalls_while_200_tasks_wait_for_a_slow_fetch() -> 
     assert source.calls == 1
     assert all(result is results[0] for result in results)
     assert len(gaps) >= 40  # the ticker ran throughout the 0.5 s fetch
-    assert max(gaps) < 0.020
+    # Blocking on the fetch would show as one gap of ~0.5 s (the official library's lock: up to
+    # 5 s). The 20 ms figure is measured by `python -m bench credentials`; the bound here leaves
+    # room for a loaded CI machine's scheduler.
+    assert max(gaps) < 0.2
 
 
 @pytest.mark.parametrize("cancelled", ["the leader", "a follower"])

@@ -10,17 +10,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 Environ = Mapping[str, str]
 
 
-@dataclass(frozen=True)
 class EnvVar:
     """One environment variable: its name and what it means."""
 
+    __slots__ = ("doc", "name")
     name: str
     doc: str
+
+    def __init__(self, name: str, doc: str) -> None:
+        object.__setattr__(self, "name", name)  # the class refuses ordinary assignment
+        object.__setattr__(self, "doc", doc)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"EnvVar is immutable: cannot set {name}")
+
+    def __repr__(self) -> str:
+        return f"EnvVar({self.name!r})"
 
     def get(self, environ: Environ | None = None) -> str | None:
         """The stripped value, or ``None`` when unset or blank."""

@@ -14,7 +14,6 @@ so variables set after the chain was made take effect.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from akless import _env
@@ -22,7 +21,7 @@ from akless._env import Environ, EnvVar
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import CredentialsUnavailable, NoCredentialsFound
-from akless.provider import CredentialsProvider, resolve_async
+from akless.provider import CredentialsProvider, Prefixed, resolve_async
 
 if TYPE_CHECKING:
     from akless.transport import Transport
@@ -46,7 +45,7 @@ class ChainProvider:
         )
         self.reuse_last = reuse_last
         self._last: tuple[CredentialsProvider, list[CredentialsProvider]] | None = None
-        self._wrapped: tuple[Credentials, Credentials] | None = None
+        self._wrap = Prefixed(self.name)
 
     @property
     def last_used(self) -> CredentialsProvider | None:
@@ -113,14 +112,6 @@ class ChainProvider:
     ) -> Credentials:
         self._last = (provider, providers)
         return self._wrap(credentials)
-
-    def _wrap(self, inner: Credentials) -> Credentials:
-        wrapped = self._wrapped
-        if wrapped is not None and wrapped[0] is inner:
-            return wrapped[1]  # the same object while the inner credential is unchanged
-        outer = replace(inner, provider_name=f"{self.name}/{inner.provider_name}")
-        self._wrapped = (inner, outer)
-        return outer
 
 
 class _Walk:

@@ -8,7 +8,7 @@ plugs into every Alibaba Cloud SDK V2.0 client.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from akless.chain import ChainProvider
@@ -17,16 +17,72 @@ from akless.credentials import Credentials, mask_key_id
 from akless.provider import CredentialsProvider, resolve_async
 
 
-@dataclass(frozen=True, slots=True)
 class CredentialModel:
-    """One credential, as SDK clients read it. Secrets never show in ``repr``."""
+    """One credential, as SDK clients read it. Secrets never show in ``repr``.
 
-    access_key_id: str | None = None
-    access_key_secret: str | None = field(default=None, repr=False)
-    security_token: str | None = field(default=None, repr=False)
-    bearer_token: str | None = field(default=None, repr=False)
-    type: str | None = None
-    provider_name: str | None = None
+    Immutable (unlike the official model, so one instance can be handed to every caller) and
+    compared by value; a plain slotted class, to keep ``dataclasses`` out of ``import akless``.
+    """
+
+    __slots__ = (
+        "access_key_id",
+        "access_key_secret",
+        "bearer_token",
+        "provider_name",
+        "security_token",
+        "type",
+    )
+    access_key_id: str | None
+    access_key_secret: str | None
+    security_token: str | None
+    bearer_token: str | None
+    type: str | None
+    provider_name: str | None
+
+    def __init__(
+        self,
+        access_key_id: str | None = None,
+        access_key_secret: str | None = None,
+        security_token: str | None = None,
+        bearer_token: str | None = None,
+        type: str | None = None,
+        provider_name: str | None = None,
+    ) -> None:
+        assign = object.__setattr__  # the class refuses ordinary assignment
+        assign(self, "access_key_id", access_key_id)
+        assign(self, "access_key_secret", access_key_secret)
+        assign(self, "security_token", security_token)
+        assign(self, "bearer_token", bearer_token)
+        assign(self, "type", type)
+        assign(self, "provider_name", provider_name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"CredentialModel is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"CredentialModel is immutable: cannot delete {name}")
+
+    def _values(self) -> tuple[str | None, ...]:
+        """The fields in ``__init__`` order (not ``__slots__`` order, which tools may sort)."""
+        return (
+            self.access_key_id,
+            self.access_key_secret,
+            self.security_token,
+            self.bearer_token,
+            self.type,
+            self.provider_name,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CredentialModel):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __reduce__(self) -> tuple[Callable[..., CredentialModel], tuple[str | None, ...]]:
+        return (CredentialModel, self._values())
 
     def __repr__(self) -> str:
         key = mask_key_id(self.access_key_id) if self.access_key_id else None
@@ -127,6 +183,12 @@ class Client:
         # x-acs-credentials-provider header with it: neither does this one.
         self._names_provider = self._type != "bearer" or provider is not None
         self._last: tuple[Credentials, CredentialModel] | None = None
+        # A static credential never changes: its model is built once and handed out as is.
+        self._static: CredentialModel | None = (
+            self._model(self._provider.get_credentials())
+            if getattr(self._provider, "static", False)
+            else None
+        )
 
     @property
     def provider(self) -> CredentialsProvider:
@@ -135,7 +197,14 @@ class Client:
 
     def get_credential(self) -> CredentialModel:
         """The current credential (refreshed when needed)."""
-        return self._model(self._provider.get_credentials())
+        static = self._static
+        if static is not None:
+            return static
+        credentials = self._provider.get_credentials()
+        last = self._last  # checked here too: a warm call should cost as few calls as possible
+        if last is not None and last[0] is credentials:
+            return last[1]
+        return self._model(credentials)
 
     async def get_credential_async(self) -> CredentialModel:
         """The current credential, without blocking the event loop."""

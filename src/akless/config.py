@@ -7,14 +7,15 @@ Timeouts keep the official unit, milliseconds. ``sts_endpoint`` also accepts a f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from akless import _env
 from akless.credentials import mask_key_id
 from akless.errors import ConfigurationError
 from akless.provider import CredentialsProvider
-from akless.transport import Timeout, display_url
+
+if TYPE_CHECKING:
+    from akless.transport import Timeout
 
 _REQUIRED: dict[str, tuple[tuple[str, _env.EnvVar | None], ...]] = {
     "access_key": (("access_key_id", None), ("access_key_secret", None)),
@@ -63,72 +64,167 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-@dataclass(kw_only=True)
+FIELDS = (
+    "type",
+    "access_key_id",
+    "access_key_secret",
+    "security_token",
+    "bearer_token",
+    "duration_seconds",
+    "role_arn",
+    "oidc_provider_arn",
+    "oidc_token_file_path",
+    "role_session_name",
+    "role_session_expiration",
+    "policy",
+    "external_id",
+    "sts_endpoint",
+    "sts_region_id",
+    "enable_vpc",
+    "public_key_id",
+    "private_key_file",
+    "role_name",
+    "enable_imds_v2",
+    "disable_imds_v1",
+    "metadata_token_duration",
+    "credentials_uri",
+    "host",
+    "timeout",
+    "connect_timeout",
+    "proxy",
+)
+"""Every field, in the official order (plus ``sts_region_id`` and ``enable_vpc``)."""
+
+
 class Config:
     """What credential to use, and how to reach the services that provide it.
 
     ``type`` is one of ``access_key``, ``sts``, ``bearer``, ``ecs_ram_role``, ``ram_role_arn``,
     ``rsa_key_pair``, ``oidc_role_arn``, ``credentials_uri``. ``repr`` shows the fields that are
     set, but never a secret, token, proxy password or URL query, and the AccessKey ID masked.
+
+    As in the official library: ``timeout`` (read) and ``connect_timeout`` are milliseconds;
+    ``duration_seconds``, ``enable_imds_v2``, ``metadata_token_duration`` and ``host`` are
+    accepted and ignored. Fields may be set after construction.
     """
 
-    type: str | None = None
-    access_key_id: str | None = None
-    access_key_secret: str | None = field(default=None, repr=False)
-    security_token: str | None = field(default=None, repr=False)
-    bearer_token: str | None = field(default=None, repr=False)
-    duration_seconds: int | None = None
-    """Deprecated in the official library; accepted and ignored, as there."""
-    role_arn: str | None = None
-    oidc_provider_arn: str | None = None
-    oidc_token_file_path: str | None = None
-    role_session_name: str | None = None
-    role_session_expiration: int | None = None
-    policy: str | None = None
-    external_id: str | None = None
-    sts_endpoint: str | None = None
-    sts_region_id: str | None = None
-    enable_vpc: bool | None = None
-    public_key_id: str | None = None
-    private_key_file: str | None = None
-    role_name: str | None = None
-    enable_imds_v2: bool | None = None
-    """Deprecated in the official library; akless always tries hardened mode first."""
-    disable_imds_v1: bool | None = None
-    metadata_token_duration: int | None = None
-    """Accepted and ignored, as in the official library."""
-    credentials_uri: str | None = None
-    host: str | None = None
-    """Accepted and ignored, as in the official library."""
-    timeout: int | None = None
-    """Read timeout in milliseconds."""
-    connect_timeout: int | None = None
-    """Connect timeout in milliseconds."""
-    proxy: str | None = None
+    type: str | None
+    access_key_id: str | None
+    access_key_secret: str | None
+    security_token: str | None
+    bearer_token: str | None
+    duration_seconds: int | None
+    role_arn: str | None
+    oidc_provider_arn: str | None
+    oidc_token_file_path: str | None
+    role_session_name: str | None
+    role_session_expiration: int | None
+    policy: str | None
+    external_id: str | None
+    sts_endpoint: str | None
+    sts_region_id: str | None
+    enable_vpc: bool | None
+    public_key_id: str | None
+    private_key_file: str | None
+    role_name: str | None
+    enable_imds_v2: bool | None
+    disable_imds_v1: bool | None
+    metadata_token_duration: int | None
+    credentials_uri: str | None
+    host: str | None
+    timeout: int | None
+    connect_timeout: int | None
+    proxy: str | None
+
+    def __init__(
+        self,
+        *,
+        type: str | None = None,
+        access_key_id: str | None = None,
+        access_key_secret: str | None = None,
+        security_token: str | None = None,
+        bearer_token: str | None = None,
+        duration_seconds: int | None = None,
+        role_arn: str | None = None,
+        oidc_provider_arn: str | None = None,
+        oidc_token_file_path: str | None = None,
+        role_session_name: str | None = None,
+        role_session_expiration: int | None = None,
+        policy: str | None = None,
+        external_id: str | None = None,
+        sts_endpoint: str | None = None,
+        sts_region_id: str | None = None,
+        enable_vpc: bool | None = None,
+        public_key_id: str | None = None,
+        private_key_file: str | None = None,
+        role_name: str | None = None,
+        enable_imds_v2: bool | None = None,
+        disable_imds_v1: bool | None = None,
+        metadata_token_duration: int | None = None,
+        credentials_uri: str | None = None,
+        host: str | None = None,
+        timeout: int | None = None,
+        connect_timeout: int | None = None,
+        proxy: str | None = None,
+    ) -> None:
+        self.type = type
+        self.access_key_id = access_key_id
+        self.access_key_secret = access_key_secret
+        self.security_token = security_token
+        self.bearer_token = bearer_token
+        self.duration_seconds = duration_seconds
+        self.role_arn = role_arn
+        self.oidc_provider_arn = oidc_provider_arn
+        self.oidc_token_file_path = oidc_token_file_path
+        self.role_session_name = role_session_name
+        self.role_session_expiration = role_session_expiration
+        self.policy = policy
+        self.external_id = external_id
+        self.sts_endpoint = sts_endpoint
+        self.sts_region_id = sts_region_id
+        self.enable_vpc = enable_vpc
+        self.public_key_id = public_key_id
+        self.private_key_file = private_key_file
+        self.role_name = role_name
+        self.enable_imds_v2 = enable_imds_v2
+        self.disable_imds_v1 = disable_imds_v1
+        self.metadata_token_duration = metadata_token_duration
+        self.credentials_uri = credentials_uri
+        self.host = host
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.proxy = proxy
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Config):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable (as a dataclass would be)
 
     def __repr__(self) -> str:
         shown = []
-        for item in fields(self):
-            value = getattr(self, item.name)
+        for name in FIELDS:
+            value = getattr(self, name)
             if value is None:
                 continue
-            if item.name in _SECRET_FIELDS:
+            if name in _SECRET_FIELDS:
                 text = "<hidden>"
-            elif item.name == "access_key_id" and isinstance(value, str):
+            elif name == "access_key_id" and isinstance(value, str):
                 text = repr(mask_key_id(value))
-            elif item.name in _URL_FIELDS and isinstance(value, str):
+            elif name in _URL_FIELDS and isinstance(value, str):
+                from akless.transport import display_url
+
                 text = repr(display_url(value if "://" in value else f"http://{value}"))
             else:
                 text = repr(value)
-            shown.append(f"{item.name}={text}")
+            shown.append(f"{name}={text}")
         return f"Config({', '.join(shown)})"
 
     def to_map(self) -> dict[str, Any]:
         """The set fields under the official camelCase keys (secrets included, as there)."""
         return {
-            _camel(item.name): getattr(self, item.name)
-            for item in fields(self)
-            if getattr(self, item.name) is not None
+            _camel(name): getattr(self, name) for name in FIELDS if getattr(self, name) is not None
         }
 
     def from_map(self, values: dict[str, Any] | None = None) -> Config:
@@ -136,7 +232,7 @@ class Config:
 
         As there, a key that is absent or ``None`` leaves its field unchanged.
         """
-        by_key = {_camel(item.name): item.name for item in fields(self)}
+        by_key = {_camel(name): name for name in FIELDS}
         for key, value in (values or {}).items():
             if key in by_key and value is not None:
                 setattr(self, by_key[key], value)
@@ -147,6 +243,8 @@ class Config:
 
 
 def _timeout(config: Config, default_ms: tuple[int, int]) -> Timeout:
+    from akless.transport import Timeout  # here, not at the top: it keeps import akless light
+
     connect = config.connect_timeout if config.connect_timeout is not None else default_ms[0]
     read = config.timeout if config.timeout is not None else default_ms[1]
     for name, value in (("connect_timeout", connect), ("timeout", read)):

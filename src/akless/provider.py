@@ -31,6 +31,24 @@ class CredentialsProvider(Protocol):
         ...
 
 
+class Prefixed:
+    """Names credentials ``<prefix>/<inner name>`` (``default/env``, ``profile/static_ak``),
+    returning the same object for as long as the inner credential is the same object, so that
+    whoever caches on identity (``Client``) keeps its cache."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._last: tuple[Credentials, Credentials] | None = None
+
+    def __call__(self, inner: Credentials) -> Credentials:
+        last = self._last
+        if last is not None and last[0] is inner:
+            return last[1]
+        outer = inner.with_provider_name(f"{self.prefix}/{inner.provider_name}")
+        self._last = (inner, outer)
+        return outer
+
+
 async def resolve_async(provider: CredentialsProvider) -> Credentials:
     """``provider``'s credentials without blocking the running event loop."""
     native = getattr(provider, "get_credentials_async", None)

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import pickle
 from collections.abc import Callable
 
 import pytest
@@ -70,11 +70,14 @@ def test_repr_shows_the_masked_key_id_the_provider_and_the_expiry() -> None:
     )
 
 
-def test_asdict_is_the_deliberate_way_to_get_the_secret_out() -> None:
-    fields = dataclasses.asdict(temporary())
+def test_credentials_compare_by_value_and_survive_pickling() -> None:
+    credentials = temporary()
+    copied = pickle.loads(pickle.dumps(credentials))  # noqa: S301 - our own bytes
 
-    assert fields["access_key_secret"] == SECRET
-    assert fields["security_token"] == TOKEN
+    assert copied == credentials
+    assert hash(copied) == hash(credentials)
+    assert (copied.access_key_secret, copied.security_token) == (SECRET, TOKEN)
+    assert credentials != temporary().with_provider_name("default/ecs_ram_role")
 
 
 @given(
@@ -106,8 +109,11 @@ def test_repr_never_contains_a_realistic_secret(secret: str) -> None:
 def test_credentials_are_frozen() -> None:
     credentials = Credentials(KEY_ID, SECRET)
 
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         credentials.access_key_secret = "changed"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del credentials.access_key_secret
+    assert credentials.access_key_secret == SECRET
 
 
 def test_long_term_keys_are_not_temporary() -> None:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import threading
 import weakref
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError
-from akless.provider import CredentialsProvider, resolve_async
+from akless.provider import CredentialsProvider, Prefixed, resolve_async
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -105,11 +104,10 @@ class ProfileSource:
     """The provider one profile describes, built on first use by ``build`` and then kept."""
 
     def __init__(self, prefix: str, build: Callable[[], CredentialsProvider]) -> None:
-        self._prefix = prefix
         self._build = build
         self._lock = threading.Lock()
         self._provider: CredentialsProvider | None = None
-        self._last: tuple[Credentials, Credentials] | None = None
+        self._named = Prefixed(prefix)
         _SOURCES.add(self)
 
     def provider(self) -> CredentialsProvider:
@@ -132,16 +130,6 @@ class ProfileSource:
         if provider is None:
             provider = await asyncio.to_thread(self.provider)
         return self._named(await resolve_async(provider))
-
-    def _named(self, credentials: Credentials) -> Credentials:
-        last = self._last
-        if last is not None and last[0] is credentials:
-            return last[1]  # the same object while the inner one is unchanged
-        named = dataclasses.replace(
-            credentials, provider_name=f"{self._prefix}/{credentials.provider_name}"
-        )
-        self._last = (credentials, named)
-        return named
 
     def _after_fork(self) -> None:
         self._lock = threading.Lock()

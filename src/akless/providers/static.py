@@ -16,6 +16,8 @@ class StaticAKProvider:
     """A long-term AccessKey pair (``static_ak``). Prefer a role: see the README."""
 
     name = "static_ak"
+    static = True
+    """Its credential never changes: a ``Client`` may build its model once."""
 
     def __init__(self, access_key_id: str | None, access_key_secret: str | None) -> None:
         self._credentials = Credentials(
@@ -41,6 +43,8 @@ class StaticSTSProvider:
     """An STS credential given directly (``static_sts``); it is never renewed."""
 
     name = "static_sts"
+    static = True
+    """Its credential never changes: a ``Client`` may build its model once."""
 
     def __init__(
         self,
@@ -75,6 +79,8 @@ class BearerTokenProvider:
     """A bearer token (``bearer``), used by the few APIs that accept one (such as CCC)."""
 
     name = "bearer"
+    static = True
+    """Its credential never changes: a ``Client`` may build its model once."""
 
     def __init__(self, bearer_token: str | None) -> None:
         self._credentials = Credentials(
