@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = {
     "emulator": "bench.emulator",
+    "credentials": "bench.credentials",
 }
 
 
