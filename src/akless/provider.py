@@ -12,9 +12,12 @@ the official ``alibabacloud_credentials.client.Client(provider=...)`` too.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from akless.credentials import Credentials
+
+if TYPE_CHECKING:
+    from akless.refresh import Refresher
 
 
 @runtime_checkable
@@ -29,6 +32,26 @@ class CredentialsProvider(Protocol):
     def get_credentials(self) -> Credentials:
         """Current credentials, or ``CredentialsUnavailable`` when this source does not apply."""
         ...
+
+
+class RefreshingProvider:
+    """What every provider of temporary credentials shares: its three methods serve the
+    provider's ``Refresher`` (set as ``_refresher`` over the provider's own fetch)."""
+
+    name: str
+    _refresher: Refresher
+
+    def get_credentials(self) -> Credentials:
+        """The current credential, renewed when due."""
+        return self._refresher.get()
+
+    async def get_credentials_async(self) -> Credentials:
+        """The current credential, renewed when due, without blocking the event loop."""
+        return await self._refresher.get_async()
+
+    def get_provider_name(self) -> str:
+        """The provider's name (official getter)."""
+        return self.name
 
 
 class Prefixed:

@@ -4,8 +4,9 @@ injection. Start it with ``akless emulator serve`` or, in Python, ``EmulatorServ
 
 from __future__ import annotations
 
-from akless.emulator.cloud import Cloud, Identity
+from akless.emulator.cloud import Cloud
 from akless.emulator.faults import Fault
+from akless.emulator.identity import Identity
 from akless.emulator.server import EmulatorServer, serve_forever
 
 __all__ = ["Cloud", "EmulatorServer", "Fault", "Identity", "serve_forever"]

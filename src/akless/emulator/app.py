@@ -27,9 +27,9 @@ from akless.emulator.errors import ApiError, unknown_action
 from akless.emulator.faults import Decision
 from akless.emulator.principals import Caller
 from akless.emulator.protocol import MAX_BODY_BYTES, ApiRequest, parse_request
+from akless.emulator.records import CallRecord
 from akless.emulator.responses import error_body, http_date, render
 from akless.emulator.services import ActionContext, Service, unknown_version
-from akless.emulator.store import CallRecord
 
 log = logging.getLogger("akless.emulator")
 
@@ -200,7 +200,9 @@ async def api(request: Request) -> Response:
         if action is None:
             raise unknown_action(call.action)
         caller = cloud.gateway.authenticate(
-            call, anonymous_allowed=call.action in service.anonymous_actions
+            call,
+            anonymous_allowed=call.action in service.anonymous_actions,
+            key_pair=call.action in service.key_pair_actions,
         )
         result = action(ActionContext(cloud, call, caller, cloud.now()))
     except ApiError as error:

@@ -8,7 +8,6 @@ brings the whole state back to how it was when the ``Cloud`` started.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sqlite3
@@ -16,7 +15,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,33 +22,28 @@ from akless._time import Clock
 from akless.emulator import ids
 from akless.emulator.faults import Faults
 from akless.emulator.gateway import Gateway
-from akless.emulator.oidc import OidcIssuer
+from akless.emulator.identity import (
+    STS_AUDIENCE,
+    load_or_create_issuer,
+    load_or_seed,
+)
 from akless.emulator.policy import trust_policy
 from akless.emulator.principals import oidc_provider_arn, role_arn, user_arn
-from akless.emulator.store import (
+from akless.emulator.records import (
     AccessKey,
     KeyPair,
     OidcProvider,
     Role,
     Session,
     SessionAccessKey,
-    Store,
     User,
 )
+from akless.emulator.store import Store
 
-DEFAULT_REGION = "cn-hangzhou"
-DEFAULT_USER = "akless-dev"
-DEFAULT_ROLE = "akless-dev-role"
-DEFAULT_INSTANCE_ROLE = "akless-instance-role"
-DEFAULT_OIDC_PROVIDER = "ack-rrsa-emulator"
-DEFAULT_OIDC_ROLE = "akless-oidc-role"
-STS_AUDIENCE = "sts.aliyuncs.com"
 INSTANCE_CREDENTIAL_LIFETIME = 6 * 3600
 INSTANCE_ROTATION_MARGIN = 30 * 60
 """The real metadata service offers a new credential 30 minutes before the old one expires."""
 MAX_METADATA_TOKENS = 100_000
-OIDC_ISSUER_BASE = "https://oidc.emulator.akless.invalid"
-"""Issuer URLs of the emulator's OIDC tokens (``.invalid``: never resolvable, never contacted)."""
 # RAM's naming rules; a role or provider named otherwise would have an ARN STS cannot parse.
 _USER_NAME = (re.compile(r"[A-Za-z0-9._\-]{1,64}"), "1-64 letters, digits, '.', '_' or '-'")
 _ROLE_NAME = (re.compile(r"[A-Za-z0-9.\-]{1,64}"), "1-64 letters, digits, '.' or '-'")
@@ -73,28 +66,6 @@ def _finite(what: str, value: float) -> float:
     if not math.isfinite(number) or abs(number) > _MAX_SECONDS:
         raise ValueError(f"{what} must be a number of seconds within 100 years")
     return number
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What a fresh emulator creates, so a newcomer can start calling it at once."""
-
-    account_id: str
-    region_id: str
-    user_name: str
-    access_key_id: str
-    access_key_secret: str
-    role_arn: str
-    instance_id: str
-    instance_role: str
-    instance_role_arn: str
-    oidc_issuer: str
-    oidc_provider_arn: str
-    oidc_role_arn: str
-
-    def to_json(self, endpoint: str) -> dict[str, str]:
-        """The start-up line: every field plus the endpoint (base URL) of every service."""
-        return {"endpoint": endpoint, **asdict(self)}
 
 
 class Cloud:
@@ -122,8 +93,8 @@ class Cloud:
         """How many times each ``(method, path)`` of the metadata service was requested."""
         self.account_id = self.store.get_meta("account_id") or ids.account_id()
         self.store.set_meta("account_id", self.account_id)
-        self.oidc = self._load_or_create_issuer()
-        self.identity = self._load_or_seed()
+        self.oidc = load_or_create_issuer(self.store, self.account_id)
+        self.identity = load_or_seed(self)
         self.gateway = Gateway(self.store, self.now, self.account_id)
         self._seed: sqlite3.Connection = self.store.snapshot()
 
@@ -404,45 +375,3 @@ class Cloud:
         """Close the state database (and the start-up snapshot ``reset()`` restores)."""
         self._seed.close()
         self.store.close()
-
-    # -- seeding --
-
-    def _load_or_seed(self) -> Identity:
-        stored = self.store.get_meta("identity")
-        if stored is not None:
-            return Identity(**json.loads(stored))
-        key = self.create_access_key(self.create_user(DEFAULT_USER).name)
-        self.create_role(DEFAULT_ROLE, trusted=[self.user_arn(DEFAULT_USER)])
-        self.create_role(DEFAULT_INSTANCE_ROLE, services=["ecs.aliyuncs.com"])
-        provider_arn = self.create_oidc_provider(DEFAULT_OIDC_PROVIDER)
-        self.create_role(
-            DEFAULT_OIDC_ROLE,
-            federated=[provider_arn],
-            conditions={"StringEquals": {"oidc:aud": STS_AUDIENCE}},
-        )
-        self.store.set_meta("instance_role", DEFAULT_INSTANCE_ROLE)
-        identity = Identity(
-            account_id=self.account_id,
-            region_id=DEFAULT_REGION,
-            user_name=DEFAULT_USER,
-            access_key_id=key.access_key_id,
-            access_key_secret=key.secret,
-            role_arn=self.role_arn(DEFAULT_ROLE),
-            instance_id=ids.instance_id(),
-            instance_role=DEFAULT_INSTANCE_ROLE,
-            instance_role_arn=self.role_arn(DEFAULT_INSTANCE_ROLE),
-            oidc_issuer=self.oidc.issuer,
-            oidc_provider_arn=provider_arn,
-            oidc_role_arn=self.role_arn(DEFAULT_OIDC_ROLE),
-        )
-        self.store.set_meta("identity", json.dumps(asdict(identity)))
-        return identity
-
-    def _load_or_create_issuer(self) -> OidcIssuer:
-        pem, kid = self.store.get_meta("oidc_key"), self.store.get_meta("oidc_kid")
-        if pem is not None and kid is not None:
-            return OidcIssuer(pem.encode(), f"{OIDC_ISSUER_BASE}/{self.account_id}", kid)
-        issuer = OidcIssuer.generate(f"{OIDC_ISSUER_BASE}/{self.account_id}")
-        self.store.set_meta("oidc_key", issuer.private_pem.decode())
-        self.store.set_meta("oidc_kid", issuer.kid)
-        return issuer

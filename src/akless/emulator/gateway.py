@@ -28,7 +28,6 @@ from akless.emulator.protocol import ApiRequest
 from akless.emulator.store import Store
 
 MAX_CLOCK_SKEW = 15 * 60
-KEY_PAIR_ACTIONS = frozenset({("2015-04-01", "GenerateSessionAccessKey")})
 """``(version, action)`` of the calls an RSA key pair signs (its private key text is the secret).
 
 They live here, not on ``Service``, because the gateway resolves the signing key before any
@@ -84,7 +83,9 @@ class Gateway:
         self._account_id = account_id
         self.nonces = NonceCache()
 
-    def authenticate(self, request: ApiRequest, *, anonymous_allowed: bool = False) -> Caller:
+    def authenticate(
+        self, request: ApiRequest, *, anonymous_allowed: bool = False, key_pair: bool = False
+    ) -> Caller:
         """Return who signed ``request``, or raise the gateway's ``ApiError``."""
         now = self._clock()
         if request.style == "acs3":
@@ -106,8 +107,8 @@ class Gateway:
             raise missing("Timestamp")
         self._check_timestamp(timestamp, now)
         if request.style == "acs3":
-            return self._authenticate_acs3(request, now)
-        return self._authenticate_rpc(request, now)
+            return self._authenticate_acs3(request, now, key_pair)
+        return self._authenticate_rpc(request, now, key_pair)
 
     # -- timestamps --
 
@@ -134,7 +135,7 @@ class Gateway:
 
     # -- RPC v1 --
 
-    def _authenticate_rpc(self, request: ApiRequest, now: float) -> Caller:
+    def _authenticate_rpc(self, request: ApiRequest, now: float, key_pair: bool) -> Caller:
         params = request.signed_params
         for name in ("AccessKeyId", "Signature", "SignatureNonce"):
             if not params.get(name):
@@ -144,7 +145,9 @@ class Gateway:
         if params.get("SignatureVersion") != signing.RPC_SIGNATURE_VERSION:
             raise _incomplete("SignatureVersion must be 1.0.")
         access_key_id = params["AccessKeyId"]
-        caller, secret = self._resolve_key(request, access_key_id, params.get("SecurityToken"), now)
+        caller, secret = self._resolve_key(
+            access_key_id, params.get("SecurityToken"), now, key_pair=key_pair
+        )
         check = signing.verify_rpc(request.method, params, secret)
         if not check.valid:
             raise _signature_mismatch(check.string_to_sign)
@@ -153,7 +156,7 @@ class Gateway:
 
     # -- ACS3 --
 
-    def _authenticate_acs3(self, request: ApiRequest, now: float) -> Caller:
+    def _authenticate_acs3(self, request: ApiRequest, now: float, key_pair: bool) -> Caller:
         try:
             authorization = signing.parse_acs3_authorization(request.header("authorization") or "")
         except signing.SigningError as error:
@@ -175,7 +178,9 @@ class Gateway:
                 "InvalidAccessKeyId.Mismatch",
                 "The x-acs-accesskey-id header does not match the Authorization Credential.",
             )
-        caller, secret = self._resolve_key(request, authorization.access_key_id, token, now)
+        caller, secret = self._resolve_key(
+            authorization.access_key_id, token, now, key_pair=key_pair
+        )
         try:
             check = signing.verify_acs3(
                 method=request.method,
@@ -196,11 +201,11 @@ class Gateway:
     # -- keys, tokens, nonces --
 
     def _resolve_key(
-        self, request: ApiRequest, access_key_id: str, security_token: str | None, now: float
+        self, access_key_id: str, security_token: str | None, now: float, *, key_pair: bool
     ) -> tuple[Caller, str]:
         # A public key ID is looked up only where a key pair is expected, and only there: to
         # every other call it is an unknown AccessKey, and so is an AccessKey to those calls.
-        if (request.version, request.action) in KEY_PAIR_ACTIONS:
+        if key_pair:
             return self._resolve_key_pair(access_key_id)
         if access_key_id.startswith("STS."):
             return self._resolve_session(access_key_id, security_token, now)

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from akless.emulator.errors import ApiError
-from akless.emulator.store import OidcProvider
+from akless.emulator.records import OidcProvider
 
 MIN_TOKEN_LENGTH = 4
 MAX_TOKEN_LENGTH = 20000

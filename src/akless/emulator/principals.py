@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from akless.emulator.store import AccessKey, Role, Session, User
+from akless.emulator.records import AccessKey, Role, Session, User
 
 _ROLE_ARN = re.compile(r"acs:ram::(\d+):role/([A-Za-z0-9.\-]{1,64})")
 _OIDC_PROVIDER_ARN = re.compile(r"acs:ram::(\d+):oidc-provider/([A-Za-z0-9.\-]{1,128})")

@@ -51,6 +51,9 @@ class Service:
     version: str
     actions: Mapping[str, Action]
     anonymous_actions: frozenset[str] = frozenset()
+    """Actions that may be called unsigned (``AssumeRoleWithOIDC``)."""
+    key_pair_actions: frozenset[str] = frozenset()
+    """Actions signed with an RSA key pair's private key, and only by one."""
 
 
 def unknown_version(version: str) -> ApiError:

@@ -15,190 +15,20 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY COLLATE NOCASE,
-    user_id TEXT NOT NULL UNIQUE,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS access_keys (
-    access_key_id TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users(name),
-    secret TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created REAL NOT NULL,
-    last_used REAL
-);
-CREATE TABLE IF NOT EXISTS roles (
-    name TEXT PRIMARY KEY COLLATE NOCASE,
-    role_id TEXT NOT NULL UNIQUE,
-    trust_policy TEXT NOT NULL,
-    max_session_duration INTEGER NOT NULL,
-    description TEXT NOT NULL DEFAULT '',
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS oidc_providers (
-    name TEXT PRIMARY KEY COLLATE NOCASE,
-    issuer_url TEXT NOT NULL,
-    client_ids TEXT NOT NULL,
-    jwks TEXT,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    access_key_id TEXT PRIMARY KEY,
-    secret TEXT NOT NULL,
-    security_token TEXT NOT NULL UNIQUE,
-    role_name TEXT NOT NULL COLLATE NOCASE,
-    session_name TEXT NOT NULL,
-    source TEXT NOT NULL,
-    issued REAL NOT NULL,
-    expiration REAL NOT NULL,
-    policy TEXT
-);
-CREATE TABLE IF NOT EXISTS key_pairs (
-    public_key_id TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users(name),
-    private_key TEXT NOT NULL,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS session_access_keys (
-    access_key_id TEXT PRIMARY KEY,
-    secret TEXT NOT NULL,
-    public_key_id TEXT NOT NULL,
-    user_name TEXT NOT NULL COLLATE NOCASE,
-    issued REAL NOT NULL,
-    expiration REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS calls (
-    id INTEGER PRIMARY KEY,
-    time REAL NOT NULL,
-    request_id TEXT NOT NULL,
-    service TEXT NOT NULL,
-    action TEXT NOT NULL,
-    version TEXT NOT NULL,
-    access_key_id TEXT,
-    principal_arn TEXT,
-    identity_type TEXT,
-    source_ip TEXT NOT NULL,
-    user_agent TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    error_code TEXT,
-    error_message TEXT,
-    params TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS calls_by_key_time ON calls (access_key_id, time);
-CREATE INDEX IF NOT EXISTS calls_by_time ON calls (time);
-"""
-
-
-@dataclass(frozen=True)
-class User:
-    """A RAM user."""
-
-    name: str
-    user_id: str
-    created: float
-
-
-@dataclass(frozen=True)
-class AccessKey:
-    """A RAM user's long-term AccessKey pair."""
-
-    access_key_id: str
-    user_name: str
-    secret: str
-    status: str
-    created: float
-    last_used: float | None
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    """An RSA key pair: its public key ID signs GenerateSessionAccessKey, keyed (HMAC-SHA1, as
-    the official Python and Java libraries do) by the private key's PEM text."""
-
-    public_key_id: str
-    user_name: str
-    private_key: str = field(repr=False)
-    created: float
-
-
-@dataclass(frozen=True)
-class SessionAccessKey:
-    """A temporary AccessKey GenerateSessionAccessKey issued: no security token, an expiry."""
-
-    access_key_id: str
-    secret: str
-    public_key_id: str
-    user_name: str
-    issued: float
-    expiration: float
-
-
-@dataclass(frozen=True)
-class Role:
-    """A RAM role with its trust policy (who may assume it)."""
-
-    name: str
-    role_id: str
-    trust_policy: dict[str, Any]
-    max_session_duration: int
-    description: str
-    created: float
-
-
-@dataclass(frozen=True)
-class OidcProvider:
-    """A registered OIDC identity provider; ``jwks`` ``None`` means the emulator's own issuer."""
-
-    name: str
-    issuer_url: str
-    client_ids: tuple[str, ...]
-    jwks: dict[str, Any] | None
-    created: float
-
-
-@dataclass(frozen=True)
-class Session:
-    """An STS credential the emulator issued (by AssumeRole, OIDC, or to the instance)."""
-
-    access_key_id: str
-    secret: str
-    security_token: str
-    role_name: str
-    session_name: str
-    source: str
-    issued: float
-    expiration: float
-    policy: str | None
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One API call as the emulator saw it (the source of ActionTrail events)."""
-
-    time: float
-    request_id: str
-    service: str
-    action: str
-    version: str
-    access_key_id: str | None
-    principal_arn: str | None
-    identity_type: str | None
-    source_ip: str
-    user_agent: str
-    status: int
-    error_code: str | None
-    error_message: str | None
-    params: dict[str, str]
+from akless.emulator.records import (
+    SCHEMA,
+    AccessKey,
+    CallRecord,
+    KeyPair,
+    OidcProvider,
+    Role,
+    Session,
+    SessionAccessKey,
+    User,
+)
 
 
 class Store:
@@ -213,7 +43,7 @@ class Store:
         if path is not None:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         """Close the database."""

@@ -13,8 +13,8 @@ from akless.emulator.errors import ApiError, invalid
 from akless.emulator.oidc import verify_token
 from akless.emulator.policy import PrincipalKind, check_session_policy, trust_allows
 from akless.emulator.principals import parse_oidc_provider_arn, parse_role_arn, role_arn
+from akless.emulator.records import Role, Session
 from akless.emulator.services import ActionContext, Service
-from akless.emulator.store import Role, Session
 
 # Matched with fullmatch: "$" would also accept a trailing newline.
 _SESSION_NAME = re.compile(r"[A-Za-z0-9.@\-_]{2,64}")
@@ -253,4 +253,5 @@ SERVICE = Service(
         "GetCallerIdentity": get_caller_identity,
     },
     anonymous_actions=frozenset({"AssumeRoleWithOIDC"}),
+    key_pair_actions=frozenset({"GenerateSessionAccessKey"}),
 )

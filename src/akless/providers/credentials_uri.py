@@ -25,6 +25,7 @@ from akless._parsing import parse_json, utc_timestamp
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, MalformedResponse, ServiceError
+from akless.provider import RefreshingProvider
 from akless.refresh import Refresher
 from akless.transport import Request, Response, Timeout, Transport, display_url
 
@@ -131,7 +132,7 @@ def _field(data: dict[str, Any], name: str, shown: str) -> str:
     return value.strip()
 
 
-class CredentialsUriProvider:
+class CredentialsUriProvider(RefreshingProvider):
     """The ``credential_uri`` provider. ``uri`` defaults to ``ALIBABA_CLOUD_CREDENTIALS_URI``."""
 
     name = "credential_uri"
@@ -168,18 +169,6 @@ class CredentialsUriProvider:
     def display_uri(self) -> str:
         """The URI without its query string, for messages."""
         return display_url(self._uri)
-
-    def get_credentials(self) -> Credentials:
-        """The current credential from the URI."""
-        return self._refresher.get()
-
-    async def get_credentials_async(self) -> Credentials:
-        """The current credential from the URI, without blocking the event loop."""
-        return await self._refresher.get_async()
-
-    def get_provider_name(self) -> str:
-        """``credential_uri`` (official getter)."""
-        return self.name
 
     def __repr__(self) -> str:
         return f"CredentialsUriProvider({self.display_uri!r})"

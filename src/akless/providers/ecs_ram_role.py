@@ -22,6 +22,7 @@ from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import CredentialsUnavailable, ServiceError, TransportError
 from akless.metadata import CREDENTIALS_PATH, DEFAULT_ENDPOINT, METADATA_TIMEOUT, MetadataClient
+from akless.provider import RefreshingProvider
 from akless.refresh import Refresher
 from akless.transport import Timeout, Transport
 
@@ -62,7 +63,7 @@ def dmi_vendor(path: Path = DMI_VENDOR) -> str | None:
         return None
 
 
-class EcsRamRoleProvider:
+class EcsRamRoleProvider(RefreshingProvider):
     """The ``ecs_ram_role`` provider.
 
     ``role_name`` (or ``ALIBABA_CLOUD_ECS_METADATA``) saves the role-name lookup.
@@ -110,16 +111,12 @@ class EcsRamRoleProvider:
     def get_credentials(self) -> Credentials:
         """The instance role's credential; unavailable off ECS or when disabled."""
         self._check_enabled()
-        return self._refresher.get()
+        return super().get_credentials()
 
     async def get_credentials_async(self) -> Credentials:
         """The instance role's credential, without blocking the event loop."""
         self._check_enabled()
-        return await self._refresher.get_async()
-
-    def get_provider_name(self) -> str:
-        """``ecs_ram_role`` (official getter)."""
-        return self.name
+        return await super().get_credentials_async()
 
     def _check_enabled(self) -> None:
         if _env.ECS_METADATA_DISABLED.is_true(self._environ):

@@ -31,6 +31,7 @@ from akless._parsing import parse_json, utc_timestamp
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, CredentialsRefreshError
+from akless.provider import RefreshingProvider
 from akless.refresh import Refresher
 
 DEFAULT_TIMEOUT = 60.0
@@ -219,7 +220,7 @@ def _expiration(data: dict[str, Any], program: str) -> float | None:
     )
 
 
-class ExternalProcessProvider:
+class ExternalProcessProvider(RefreshingProvider):
     """The ``external`` provider: runs ``command`` (see the module docstring).
 
     ``environ`` is the command's whole environment (``os.environ`` when not given).
@@ -256,18 +257,6 @@ class ExternalProcessProvider:
     def program(self) -> str:
         """The program the command runs (``argv[0]``); its arguments are not exposed."""
         return self._argv[0]
-
-    def get_credentials(self) -> Credentials:
-        """The command's current credential."""
-        return self._refresher.get()
-
-    async def get_credentials_async(self) -> Credentials:
-        """The command's current credential; the command runs off the event loop."""
-        return await self._refresher.get_async()
-
-    def get_provider_name(self) -> str:
-        """``external`` (official getter)."""
-        return self.name
 
     def __repr__(self) -> str:
         return f"ExternalProcessProvider(program={self.program!r})"

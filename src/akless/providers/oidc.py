@@ -14,6 +14,7 @@ from akless._openapi import API_TIMEOUT
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError
+from akless.provider import RefreshingProvider
 from akless.providers._role import duration, required, session_name, sts_client
 from akless.refresh import Refresher
 from akless.transport import Timeout, Transport
@@ -53,7 +54,7 @@ def read_token(path: Path) -> str:
     return token
 
 
-class OidcRoleArnProvider:
+class OidcRoleArnProvider(RefreshingProvider):
     """The ``oidc_role_arn`` provider; each setting defaults to its RRSA environment variable
     (``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``,
     ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``, ``ALIBABA_CLOUD_ROLE_SESSION_NAME``)."""
@@ -110,18 +111,6 @@ class OidcRoleArnProvider:
     def sts_endpoint(self) -> str:
         """The STS endpoint AssumeRoleWithOIDC is sent to."""
         return self._sts.endpoint
-
-    def get_credentials(self) -> Credentials:
-        """The role's current STS credential."""
-        return self._refresher.get()
-
-    async def get_credentials_async(self) -> Credentials:
-        """The role's current STS credential, without blocking the event loop."""
-        return await self._refresher.get_async()
-
-    def get_provider_name(self) -> str:
-        """``oidc_role_arn`` (official getter)."""
-        return self.name
 
     def _fetch(self) -> Credentials:
         assumed = self._sts.assume_role_with_oidc(

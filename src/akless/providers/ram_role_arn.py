@@ -12,14 +12,14 @@ from akless._openapi import API_TIMEOUT
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
 from akless.errors import ConfigurationError, CredentialsUnavailable
-from akless.provider import CredentialsProvider
+from akless.provider import CredentialsProvider, RefreshingProvider
 from akless.providers._role import duration, required, session_name, sts_client
 from akless.providers.static import StaticAKProvider, StaticSTSProvider
 from akless.refresh import Refresher
 from akless.transport import Timeout, Transport
 
 
-class RamRoleArnProvider:
+class RamRoleArnProvider(RefreshingProvider):
     """The ``ram_role_arn`` provider.
 
     ``source`` provides the credentials that call AssumeRole; without it, ``access_key_id`` /
@@ -84,18 +84,6 @@ class RamRoleArnProvider:
     def sts_endpoint(self) -> str:
         """The STS endpoint AssumeRole is sent to."""
         return self._sts.endpoint
-
-    def get_credentials(self) -> Credentials:
-        """The role's current STS credential."""
-        return self._refresher.get()
-
-    async def get_credentials_async(self) -> Credentials:
-        """The role's current STS credential, without blocking the event loop."""
-        return await self._refresher.get_async()
-
-    def get_provider_name(self) -> str:
-        """``ram_role_arn`` (official getter)."""
-        return self.name
 
     def _fetch(self) -> Credentials:
         try:

@@ -22,6 +22,7 @@ from akless._openapi import API_TIMEOUT
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials, mask_key_id
 from akless.errors import ConfigurationError
+from akless.provider import RefreshingProvider
 from akless.providers._role import duration, required
 from akless.refresh import Refresher
 from akless.sts import StsClient, resolve_sts_endpoint
@@ -81,7 +82,7 @@ def _duration(seconds: int | str | None) -> int:
     return value
 
 
-class RsaKeyPairProvider:
+class RsaKeyPairProvider(RefreshingProvider):
     """The ``rsa_key_pair`` provider: ``public_key_id`` and the ``private_key_file`` downloaded
     with it, exchanged for session AccessKeys of ``duration_seconds`` (900..3600, default 3600).
     """
@@ -130,18 +131,6 @@ class RsaKeyPairProvider:
     def sts_endpoint(self) -> str:
         """The STS endpoint GenerateSessionAccessKey is sent to."""
         return self._sts.endpoint
-
-    def get_credentials(self) -> Credentials:
-        """The current session AccessKey."""
-        return self._refresher.get()
-
-    async def get_credentials_async(self) -> Credentials:
-        """The current session AccessKey, without blocking the event loop."""
-        return await self._refresher.get_async()
-
-    def get_provider_name(self) -> str:
-        """``rsa_key_pair`` (official getter)."""
-        return self.name
 
     def __repr__(self) -> str:
         return (
