@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import importlib.metadata
 import json
+import logging
 import subprocess
 import sys
 import textwrap
@@ -148,3 +149,23 @@ def test_the_network_layer_imports_no_third_party_module() -> None:
 
     assert loaded == ["akless"]
     assert not set(loaded) & set(THIRD_PARTY_HEAVYWEIGHTS)
+
+
+def test_importing_and_using_akless_adds_no_logging_handler() -> None:
+    """The library logs to ``logging.getLogger("akless")`` and leaves handlers to the app
+    (the official library adds three StreamHandlers to its logger at import)."""
+    probe = (
+        "import logging\n"
+        "import akless, akless.providers.ecs_ram_role, akless.refresh, akless.metadata\n"
+        "from akless import Client, Config\n"
+        "Client(Config(type='access_key', access_key_id='LTAI5tExample', "
+        "access_key_secret='x' * 30)).get_credential()\n"
+        "loggers = [logging.getLogger(name) for name in logging.root.manager.loggerDict]\n"
+        "print(sum(len(logger.handlers) for logger in [logging.root, *loggers]))\n"
+        "print(logging.getLogger('akless').level)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=30
+    )
+
+    assert done.stdout.split() == ["0", str(logging.NOTSET)]
