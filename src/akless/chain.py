@@ -20,7 +20,7 @@ from akless import _env
 from akless._env import Environ, EnvVar
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
-from akless.errors import CredentialsUnavailable, NoCredentialsFound
+from akless.errors import ConfigurationError, CredentialsUnavailable, NoCredentialsFound
 from akless.provider import CredentialsProvider, Prefixed, resolve_async
 
 if TYPE_CHECKING:
@@ -262,3 +262,37 @@ def default_chain(
             watch=(_env.ALLOW_HTTP_CREDENTIALS_URI,),
         ),
     ]
+
+
+def resolve_provider(
+    profile: str | None = None,
+    *,
+    environ: Environ | None = None,
+    clock: Clock = system_clock,
+    transport: Transport | None = None,
+) -> CredentialsProvider:
+    """What a command should use: the default chain, or exactly the named profile.
+
+    A named profile is looked up in the INI credentials file, then in the aliyun CLI
+    config.json; a name found in neither is a ``ConfigurationError`` naming both files.
+    """
+    if not profile:
+        return ChainProvider(default_chain(environ=environ, clock=clock, transport=transport))
+    from akless.providers.cli_profile import CliProfileProvider, config_path
+    from akless.providers.profile import ProfileProvider, candidate_paths
+
+    for candidate in (
+        ProfileProvider(profile, environ=environ, clock=clock, transport=transport),
+        CliProfileProvider(profile, environ=environ, clock=clock, transport=transport),
+    ):
+        try:
+            candidate.load()
+        except CredentialsUnavailable:
+            continue
+        return candidate
+    looked_at = [*candidate_paths(environ=environ), config_path(environ=environ)]
+    raise ConfigurationError(
+        f"no profile named {profile!r} in {', '.join(str(path) for path in looked_at)}; "
+        "list them with `akless configure list`",
+        source="profile",
+    )

@@ -1,38 +1,89 @@
-"""The ``akless`` command group and the one place that turns errors into exit codes."""
+"""The ``akless`` command group, and the one place that turns errors into exit codes.
+
+Every command is a module in ``akless.cli`` registered in ``COMMANDS``; each is a thin layer over
+a library function that returns a frozen result, printed by ``akless.cli.render``. A command
+returns nothing (exit 0) or an exit code; errors are raised and mapped here, to one line on
+stderr and a documented code (see ``akless.cli.main``).
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from akless import __version__
-from akless.cli.emulator import emulator
-from akless.cli.main import EXIT_REMOTE, EXIT_USAGE
-from akless.errors import AklessError, ConfigurationError, ServiceError, TransportError
+from akless.cli.main import EXIT_NOT_FOUND, EXIT_OK, EXIT_REMOTE, EXIT_USAGE
+from akless.cli.options import shared_options
+from akless.errors import (
+    AklessError,
+    CredentialsRefreshError,
+    CredentialsUnavailable,
+    MalformedResponse,
+    ServiceError,
+    TransportError,
+)
+
+COMMANDS = {
+    "whoami": "akless.cli.whoami",
+    "doctor": "akless.cli.doctor",
+    "export": "akless.cli.export",
+    "exec": "akless.cli.exec",
+    "serve": "akless.cli.serve",
+    "configure": "akless.cli.configure",
+    "emulator": "akless.cli.emulator",
+}
+"""Command name -> module defining a click command of the same name (imported when used)."""
+
+EXIT_INTERRUPTED = 130
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Loads a command's module only when that command runs (or ``--help`` lists it)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command: click.Command = getattr(importlib.import_module(module), cmd_name)
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="akless")
+@shared_options
 def cli() -> None:
-    """Call Alibaba Cloud without long-lived AccessKeys."""
+    """Call Alibaba Cloud without long-lived AccessKeys.
 
-
-cli.add_command(emulator)
+    Exit codes: 0 ok, 1 findings or not found, 2 usage or configuration error, 3 remote error.
+    """
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; map akless errors to one line on stderr and an exit code."""
     try:
-        cli.main(args=argv, prog_name="akless", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="akless", standalone_mode=False)
+    except click.exceptions.Exit as done:  # --help, --version
+        return done.exit_code
     except click.exceptions.Abort:
         click.echo("akless: aborted", err=True)
-        return EXIT_USAGE
+        return EXIT_INTERRUPTED
     except click.ClickException as error:
         error.show()
         return EXIT_USAGE
-    except (ServiceError, TransportError) as error:
+    except KeyboardInterrupt:
+        click.echo("akless: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except CredentialsUnavailable as error:  # includes NoCredentialsFound
+        click.echo(f"akless: {error}", err=True)
+        return EXIT_NOT_FOUND
+    except (ServiceError, TransportError, MalformedResponse, CredentialsRefreshError) as error:
         click.echo(f"akless: {error}", err=True)
         return EXIT_REMOTE
-    except (ConfigurationError, AklessError) as error:
+    except AklessError as error:  # ConfigurationError and anything else akless raises
         click.echo(f"akless: {error}", err=True)
         return EXIT_USAGE
-    return 0
+    return code if isinstance(code, int) else EXIT_OK

@@ -1,0 +1,65 @@
+"""The one renderer: a command's frozen result, for people (text) or programs (``--output json``).
+
+A command passes its result and a *view*, a function that turns the result into something rich
+can print. JSON is derived from the result itself (dataclasses become objects), so both outputs
+always carry the same facts. Results never hold a secret, so neither output can show one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import click
+
+from akless.cli.options import invocation
+
+View = Callable[[Any], Any]
+"""Turns a result into a rich renderable (a Table, Text, a string...)."""
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON types: dataclasses become objects, tuples lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [item.name for item in dataclasses.fields(value)]
+        return {name: jsonable(getattr(value, name)) for name in names}
+    if isinstance(value, Mapping):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def emit(result: Any, view: View) -> None:
+    """Print ``result``: as JSON with ``--output json``, else through ``view``."""
+    if invocation().json:
+        click.echo(json.dumps(jsonable(result), indent=2, sort_keys=False))
+        return
+    from rich.console import Console  # loaded only when there is something to draw
+
+    Console(soft_wrap=True, highlight=False).print(view(result))
+
+
+def key_values(rows: Sequence[tuple[str, Any]]) -> Any:
+    """A two-column table of labels and values (the common text view)."""
+    from rich.table import Table
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, "-" if value is None else str(value))
+    return table
+
+
+def note(message: str) -> None:
+    """One line for people on stderr (never part of the JSON a program reads)."""
+    click.echo(message, err=True)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (and not a pipe or a file)."""
+    return sys.stdout.isatty()
