@@ -11,6 +11,7 @@ It takes a bare key ID and secret, never a security token, so no token can end u
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import uuid
@@ -52,6 +53,18 @@ def endpoint_url(value: str, *, source: str) -> str:
     return text.rstrip("/")
 
 
+def server_time(response: Response) -> float | None:
+    """The time in the answer's ``Date`` header, in seconds since the epoch; ``None`` when the
+    header is absent or not an HTTP date (a date without a zone is taken as UTC)."""
+    try:
+        parsed = email.utils.parsedate_to_datetime(response.header("date") or "")
+    except (TypeError, ValueError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.timestamp()
+
+
 def redact_message(message: str) -> str:
     """Remove the string to sign a server echoes in ``SignatureDoesNotMatch``: it can contain
     the AccessKey ID and the security token."""
@@ -85,8 +98,18 @@ class OpenApiClient:
         credentials: Credentials | None = None,
     ) -> dict[str, Any]:
         """Call ``action`` with ``params``; the decoded JSON answer, or ``ServiceError``."""
+        return self.call_with_server_time(action, params, credentials)[0]
+
+    def call_with_server_time(
+        self,
+        action: str,
+        params: Mapping[str, str],
+        credentials: Credentials | None = None,
+    ) -> tuple[dict[str, Any], float | None]:
+        """``call``, with the server's time from the answer's ``Date`` header (``None`` when
+        absent or unreadable): what a clock-skew check compares the local clock with."""
         response = self._transport.send(self.request(action, params, credentials))
-        return self._parse(action, response)
+        return self._parse(action, response), server_time(response)
 
     def request(
         self,
@@ -205,13 +228,10 @@ class OpenApiClient:
         )
 
     def _skew_advice(self, response: Response) -> str:
-        try:
-            parsed = email.utils.parsedate_to_datetime(response.header("date") or "")
-        except (TypeError, ValueError):
-            parsed = None
-        if parsed is None:
+        served = server_time(response)
+        if served is None:
             return ". The local clock is probably wrong: synchronise it (NTP)"
-        skew = self._clock() - parsed.timestamp()
+        skew = self._clock() - served
         return (
             f". The local clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} the "
             "server's: synchronise it (NTP)"

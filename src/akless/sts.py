@@ -67,6 +67,8 @@ class CallerIdentity:
     principal_id: str
     user_id: str | None = None
     role_id: str | None = None
+    server_time: float | None = None
+    """The server's clock when it answered (its ``Date`` header), seconds since the epoch."""
 
 
 class StsClient:
@@ -180,7 +182,7 @@ class StsClient:
 
     def get_caller_identity(self, credentials: Credentials) -> CallerIdentity:
         """Who ``credentials`` belong to."""
-        body = self._api.call("GetCallerIdentity", {}, credentials)
+        body, served = self._api.call_with_server_time("GetCallerIdentity", {}, credentials)
         return CallerIdentity(
             account_id=self._text(body, "AccountId", "GetCallerIdentity"),
             arn=self._text(body, "Arn", "GetCallerIdentity"),
@@ -188,6 +190,7 @@ class StsClient:
             principal_id=str(body.get("PrincipalId", "")),
             user_id=body.get("UserId") or None,
             role_id=body.get("RoleId") or None,
+            server_time=served,
         )
 
     # -- parsing --
