@@ -100,5 +100,13 @@ ALLOW_HTTP_CREDENTIALS_URI = EnvVar(
     "true lets the credentials URI be plain http:// to a non-loopback host.",
 )
 
+IGNORE_PROFILE = EnvVar(
+    "ALIBABA_CLOUD_IGNORE_PROFILE", "TRUE makes the aliyun CLI ignore ~/.aliyun/config.json."
+)
+EXPORT_DEPTH = EnvVar(
+    "AKLESS_EXPORT_DEPTH", "How deeply `akless export` runs inside itself (guards loops)."
+)
+XDG_CACHE_HOME = EnvVar("XDG_CACHE_HOME", "Base folder of caches (akless: roles assumed by exec).")
+
 ALL: tuple[EnvVar, ...] = tuple(value for value in globals().values() if isinstance(value, EnvVar))
 """Every variable in this registry, in declaration order."""
