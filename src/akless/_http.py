@@ -20,7 +20,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from akless._env import Environ
 from akless.errors import TransportError, TransportTimeout
-from akless.transport import Request, Response, Timeout, default_user_agent, display_url
+from akless.transport import Request, Response, Timeout, default_user_agent, display_url, shown_url
 
 DEFAULT_MAX_RESPONSE_BYTES = 1 << 20
 _IDLE_PER_ORIGIN = 4
@@ -123,7 +123,7 @@ class HttpTransport:
 
     def send(self, request: Request) -> Response:
         """Send ``request``, reusing an idle connection to the same origin when one is kept."""
-        route = self._route(request.url)
+        route = self._route(request)
         deadline = time.monotonic() + request.timeout.connect + request.timeout.read
         connection = self._take_idle(route)
         if connection is not None:
@@ -136,8 +136,8 @@ class HttpTransport:
             return self._exchange(connection, route, request, deadline)
         except _StaleConnection as stale:
             raise TransportError(
-                f"{display_url(request.url)} closed the connection without answering",
-                url=display_url(request.url),
+                f"{shown_url(request)} closed the connection without answering",
+                url=shown_url(request),
             ) from stale.__cause__
 
     def close(self) -> None:
@@ -156,18 +156,17 @@ class HttpTransport:
 
     # -- connections --
 
-    def _route(self, url: str) -> _Route:
+    def _route(self, request: Request) -> _Route:
+        url, shown = request.url, shown_url(request)
         try:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as error:
-            raise TransportError(
-                f"invalid port in {display_url(url)!r}", url=display_url(url)
-            ) from error
+            raise TransportError(f"invalid port in {shown!r}", url=shown) from error
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TransportError(
-                f"cannot send to {display_url(url)!r}: only http:// and https:// URLs with a host",
-                url=display_url(url),
+                f"cannot send to {shown!r}: only http:// and https:// URLs with a host",
+                url=shown,
             )
         proxy = proxy_for(url, proxy=self._proxy, environ=self._environ)
         return _Route(parts.scheme, parts.hostname, port, proxy)
@@ -199,7 +198,7 @@ class HttpTransport:
                 proxy = _proxy_url(route.proxy)
                 proxy_port = proxy.port or (443 if proxy.scheme == "https" else 80)
             except ValueError as error:
-                shown = display_url(request.url)
+                shown = shown_url(request)
                 raise TransportError(
                     f"invalid proxy URL {display_url(route.proxy)!r} for {shown}", url=shown
                 ) from error
@@ -213,7 +212,7 @@ class HttpTransport:
             connection.connect()
         except OSError as error:
             connection.close()
-            raise _socket_error(error, request.url, "connecting to") from error
+            raise _socket_error(error, shown_url(request), "connecting to") from error
         # Every later read is bounded by the read timeout and the exchange's deadline.
         connection.sock = _DeadlineSocket(connection.sock)
         return connection
@@ -257,8 +256,8 @@ class HttpTransport:
             raise _StaleConnection from error
         except (OSError, http.client.HTTPException) as error:
             connection.close()
-            raise _socket_error(error, request.url, "reading from") from error
-        body = self._read_body(connection, answer, request.url)
+            raise _socket_error(error, shown_url(request), "reading from") from error
+        body = self._read_body(connection, answer, shown_url(request))
         response = Response(
             status=answer.status,
             headers={name.lower(): value for name, value in answer.getheaders()},
@@ -275,7 +274,7 @@ class HttpTransport:
         self,
         connection: http.client.HTTPConnection,
         answer: http.client.HTTPResponse,
-        url: str,
+        shown: str,
     ) -> bytes:
         chunks: list[bytes] = []
         size = 0
@@ -287,8 +286,8 @@ class HttpTransport:
                 size += len(chunk)
                 if size > self._max_response_bytes:
                     raise TransportError(
-                        f"{display_url(url)} sent more than {self._max_response_bytes} bytes",
-                        url=display_url(url),
+                        f"{shown} sent more than {self._max_response_bytes} bytes",
+                        url=shown,
                     )
                 chunks.append(chunk)
         except TransportError:
@@ -296,7 +295,7 @@ class HttpTransport:
             raise
         except (OSError, http.client.HTTPException) as error:
             connection.close()
-            raise _socket_error(error, url, "reading from") from error
+            raise _socket_error(error, shown, "reading from") from error
 
 
 class _DeadlineSocket:
@@ -369,8 +368,7 @@ def _proxy_url(proxy: str) -> SplitResult:
     return urlsplit(proxy if "://" in proxy else f"http://{proxy}")
 
 
-def _socket_error(error: BaseException, url: str, doing: str) -> TransportError:
-    shown = display_url(url)
+def _socket_error(error: BaseException, shown: str, doing: str) -> TransportError:
     if isinstance(error, (socket.timeout, TimeoutError)):
         return TransportTimeout(f"timed out {doing} {shown}", url=shown)
     if isinstance(error, ConnectionRefusedError):

@@ -42,6 +42,8 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
     timeout: Timeout = Timeout()
+    shown_as: str | None = None
+    """How messages show the URL when even its path is secret (a credentials URI's token)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,11 @@ def display_url(url: str) -> str:
     host = parts.netloc.rpartition("@")[2]  # as given, so an invalid port cannot raise here
     query = "?…" if parts.query else ""
     return f"{parts.scheme}://{host}{parts.path}{query}"
+
+
+def shown_url(request: Request) -> str:
+    """``request``'s URL as messages may show it: ``shown_as``, or ``display_url`` of it."""
+    return request.shown_as or display_url(request.url)
 
 
 def default_user_agent() -> str:

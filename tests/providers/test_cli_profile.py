@@ -380,7 +380,7 @@ def test_a_credentials_uri_profile_builds_the_uri_provider() -> None:
                  "credentials_uri": "http://127.0.0.1:8080/creds"})  # fmt: skip
     inner = CliProfileProvider().load()
     assert isinstance(inner, CredentialsUriProvider)
-    assert inner.display_uri == "http://127.0.0.1:8080/creds"
+    assert inner.uri == "http://127.0.0.1:8080/creds"
 
 
 def test_a_credentials_uri_profile_falls_back_to_the_environment_variable(
@@ -390,7 +390,7 @@ def test_a_credentials_uri_profile_falls_back_to_the_environment_variable(
     config_file({"name": "default", "mode": "CredentialsURI"})
     inner = CliProfileProvider().load()
     assert isinstance(inner, CredentialsUriProvider)
-    assert inner.display_uri == "http://127.0.0.1:8081/env"
+    assert inner.uri == "http://127.0.0.1:8081/env"
 
 
 def test_a_credentials_uri_profile_without_any_uri_names_both_places() -> None:

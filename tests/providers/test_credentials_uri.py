@@ -23,7 +23,12 @@ from akless.errors import (
     ServiceError,
     TransportError,
 )
-from akless.providers.credentials_uri import CredentialsUriProvider, check_uri, is_loopback_host
+from akless.providers.credentials_uri import (
+    CredentialsUriProvider,
+    check_uri,
+    is_loopback_host,
+    masked_uri,
+)
 from akless.transport import FakeTransport, Request, Response, display_url
 
 NOW = 1_700_000_000.0
@@ -294,7 +299,7 @@ def test_a_refusal_does_not_show_the_query_string() -> None:
         check_uri(f"http://10.0.0.1/credentials?token={PLANTED_TOKEN}")
 
     assert PLANTED_TOKEN not in str(raised.value)
-    assert "http://10.0.0.1/credentials" in str(raised.value)
+    assert "http://10.0.0.1/****" in str(raised.value)  # the path too may be a secret
 
 
 @pytest.mark.parametrize(
@@ -329,8 +334,8 @@ def test_an_answer_other_than_200_is_a_service_error_with_the_http_status(
         provider_for(server.url()).get_credentials()
 
     assert (raised.value.code, raised.value.status) == (f"HTTP{status}", status)
-    assert raised.value.endpoint == server.url()
-    assert server.url() in str(raised.value)
+    assert raised.value.endpoint == masked_uri(server.url())
+    assert masked_uri(server.url()) in str(raised.value)
 
 
 def test_a_redirect_is_not_followed(server: CredentialsServer) -> None:
@@ -376,9 +381,9 @@ def test_a_malformed_answer_names_the_uri_and_the_field(
         provider_for(server.url()).get_credentials()
 
     assert raised.value.field == field
-    assert raised.value.endpoint == server.url()
+    assert raised.value.endpoint == masked_uri(server.url())
     assert complaint in str(raised.value)
-    assert server.url() in str(raised.value)
+    assert masked_uri(server.url()) in str(raised.value)
     if field is not None:
         assert field in str(raised.value)
 
@@ -409,7 +414,7 @@ def test_a_connection_refused_names_the_uri_without_its_query() -> None:
     with pytest.raises(TransportError) as raised:
         provider.get_credentials()
 
-    assert "http://127.0.0.1:9/credentials" in str(raised.value)
+    assert "http://127.0.0.1:9/****" in str(raised.value)
     assert PLANTED_TOKEN not in str(raised.value)
 
 
@@ -454,7 +459,7 @@ def test_the_providers_repr_hides_the_query() -> None:
     provider = provider_for(f"http://127.0.0.1:1/credentials?token={PLANTED_TOKEN}")
 
     assert PLANTED_TOKEN not in repr(provider)
-    assert provider.display_uri == "http://127.0.0.1:1/credentials?…"
+    assert provider.display_uri == "http://127.0.0.1:1/****"
 
 
 # --- refresh --------------------------------------------------------------------------------
@@ -489,3 +494,15 @@ def test_a_failed_refresh_keeps_serving_the_valid_credential(server: Credentials
 
     assert provider.get_credentials() == first
     assert len(server.hits) == 2
+
+
+def test_a_token_in_the_path_never_reaches_an_error() -> None:
+    """``akless serve`` hands out http://127.0.0.1:PORT/<token>: the path is the secret."""
+    provider = provider_for(f"http://127.0.0.1:9/{PLANTED_TOKEN}")  # nothing listens on 9
+
+    with pytest.raises(TransportError) as raised:
+        provider.get_credentials()
+
+    assert PLANTED_TOKEN not in f"{raised.value!s} {raised.value!r} {vars(raised.value)!r}"
+    assert PLANTED_TOKEN not in repr(provider)
+    assert "http://127.0.0.1:9/****" in str(raised.value)

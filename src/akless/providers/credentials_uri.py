@@ -27,7 +27,7 @@ from akless.credentials import Credentials
 from akless.errors import ConfigurationError, MalformedResponse, ServiceError
 from akless.provider import RefreshingProvider
 from akless.refresh import Refresher
-from akless.transport import Request, Response, Timeout, Transport, display_url
+from akless.transport import Request, Response, Timeout, Transport
 
 FIELDS = ("AccessKeyId", "AccessKeySecret", "SecurityToken", "Expiration")
 
@@ -46,9 +46,25 @@ def is_loopback_host(host: str) -> bool:
     return address.is_loopback
 
 
+def masked_uri(uri: str) -> str:
+    """``uri`` for messages: scheme, host and port only, the rest masked. A credentials URI's
+    path may be its only secret (``akless serve`` puts an unguessable token there)."""
+    try:
+        parts = urlsplit(uri.strip())
+        port = parts.port
+    except ValueError:
+        return "<invalid URL>"
+    if not parts.scheme or not parts.hostname:
+        return "<invalid URL>"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    origin = f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    hidden = parts.path not in ("", "/") or parts.query or parts.fragment
+    return f"{origin}/****" if hidden else f"{origin}{parts.path}"
+
+
 def check_uri(uri: str, *, allow_http: bool = False) -> str:
     """``uri`` if akless may fetch credentials from it, else ``ConfigurationError`` saying why."""
-    shown = display_url(uri)
+    shown = masked_uri(uri)
     try:
         parts = urlsplit(uri.strip())
         parts.port  # noqa: B018 - validates the port
@@ -76,7 +92,7 @@ def check_uri(uri: str, *, allow_http: bool = False) -> str:
 def parse_answer(response: Response, uri: str, *, provider_name: str) -> Credentials:
     """The credential in a credentials-URI answer; ``ServiceError`` or ``MalformedResponse``
     naming the URI (without its query) and the field to blame, never quoting the body."""
-    shown = display_url(uri)
+    shown = masked_uri(uri)
     if response.status != 200:
         raise ServiceError(
             f"the credentials URI {shown} answered HTTP {response.status}, not 200",
@@ -166,13 +182,24 @@ class CredentialsUriProvider(RefreshingProvider):
         self._refresher = Refresher(self._fetch, name=self.name, clock=clock)
 
     @property
+    def uri(self) -> str:
+        """The URI credentials are read from (kept out of ``repr``: its path may be secret)."""
+        return self._uri
+
+    @property
     def display_uri(self) -> str:
-        """The URI without its query string, for messages."""
-        return display_url(self._uri)
+        """The URI as messages show it: its path masked (see ``masked_uri``)."""
+        return masked_uri(self._uri)
 
     def __repr__(self) -> str:
         return f"CredentialsUriProvider({self.display_uri!r})"
 
     def _fetch(self) -> Credentials:
-        request = Request("GET", self._uri, {"accept": "application/json"}, timeout=self._timeout)
+        request = Request(
+            "GET",
+            self._uri,
+            {"accept": "application/json"},
+            timeout=self._timeout,
+            shown_as=masked_uri(self._uri),
+        )
         return parse_answer(self._transport.send(request), self._uri, provider_name=self.name)
