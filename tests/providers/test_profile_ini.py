@@ -504,7 +504,7 @@ def test_a_credentials_uri_profile_builds_the_uri_provider() -> None:
     home_ini("[default]\ntype = credentials_uri\ncredentials_uri = http://127.0.0.1:8080/creds\n")
     inner = ProfileProvider().load()
     assert isinstance(inner, CredentialsUriProvider)
-    assert inner.display_uri == "http://127.0.0.1:8080/creds"
+    assert inner.uri == "http://127.0.0.1:8080/creds"
 
 
 # -- what is wrong with a profile --
@@ -689,3 +689,25 @@ def test_an_ecs_ram_role_profile_reads_the_emulated_metadata_service(
     credentials = ProfileProvider().get_credentials()
     assert credentials.provider_name == "profile/ecs_ram_role"
     assert credentials.security_token
+
+
+def test_a_profile_made_default_by_configure_use_is_still_found_by_its_name(
+    tmp_path: Path,
+) -> None:
+    """``akless configure use dev`` renames ``[dev]`` to ``[default]`` and records
+    ``akless_name = dev`` in it: ``--profile dev`` and ``ALIBABA_CLOUD_PROFILE=dev`` still work."""
+    path = tmp_path / "credentials.ini"
+    path.write_text(
+        "[default]\nakless_name = dev\ntype = access_key\n"
+        "access_key_id = LTAI5tDevDevDevDevDevDevD\naccess_key_secret = dev-secret\n\n"
+        "[prod]\ntype = access_key\naccess_key_id = LTAI5tProdProdProdProdPro\n"
+        "access_key_secret = prod-secret\n"
+    )
+
+    by_name = ProfileProvider("dev", path=path).get_credentials()
+    by_default = ProfileProvider(path=path).get_credentials()
+
+    assert by_name.access_key_id == by_default.access_key_id == "LTAI5tDevDevDevDevDevDevD"
+    assert ProfileProvider("prod", path=path).get_credentials().access_key_secret == "prod-secret"
+    with pytest.raises(CredentialsUnavailable, match="no profile"):
+        ProfileProvider("staging", path=path).get_credentials()

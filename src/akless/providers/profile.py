@@ -220,12 +220,21 @@ class _Sections:
             "credentials_uri": self._credentials_uri,
         }
 
+    def _section_of(self, name: str) -> str:
+        """The section holding profile ``name``: ``[name]``, or else the ``[default]`` that
+        ``akless configure use name`` made of it (it records ``akless_name = name``)."""
+        if self._parser.has_section(name) or not self._parser.has_section(DEFAULT_PROFILE):
+            return name
+        recorded = self._parser[DEFAULT_PROFILE].get("akless_name", "").strip()
+        return DEFAULT_PROFILE if recorded == name else name
+
     def build(self, name: str, chain: tuple[str, ...] = ()) -> CredentialsProvider:
         """The provider profile ``name`` describes; ``chain`` is the ``source_profile`` path."""
         path = self._path
         if name in chain:
             raise cycle_error(path, chain, name)
         referrer = f"profile {chain[-1]!r} in {path} names source_profile {name!r}" if chain else ""
+        name = self._section_of(name)
         if not self._parser.has_section(name):
             if referrer:
                 raise ConfigurationError(f"{referrer}, which is not in that file", source=str(path))
