@@ -8,6 +8,8 @@ import sys
 BENCHMARKS = {
     "emulator": "bench.emulator",
     "credentials": "bench.credentials",
+    "serve": "bench.serve",
+    "cli": "bench.cli",
 }
 
 

@@ -40,18 +40,21 @@ def emit(result: Any, view: View) -> None:
         return
     from rich.console import Console  # loaded only when there is something to draw
 
-    Console(soft_wrap=True, highlight=False).print(view(result))
+    # Values are data, never markup: an ARN like acs:ram::1:user/x must not become an emoji,
+    # nor "[default]" vanish as a style tag. Views style with Text and table styles instead.
+    Console(soft_wrap=True, highlight=False, markup=False, emoji=False).print(view(result))
 
 
 def key_values(rows: Sequence[tuple[str, Any]]) -> Any:
-    """A two-column table of labels and values (the common text view)."""
+    """A two-column table of labels and values (the common text view), values shown literally."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column()
     for label, value in rows:
-        table.add_row(label, "-" if value is None else str(value))
+        table.add_row(label, Text("-" if value is None else str(value)))
     return table
 
 

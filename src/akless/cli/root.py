@@ -9,6 +9,9 @@ stderr and a documented code (see ``akless.cli.main``).
 from __future__ import annotations
 
 import importlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -62,8 +65,36 @@ def cli() -> None:
     """
 
 
+class _Lowercase(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"akless: {record.levelname.lower()}: {record.getMessage()}"
+
+
+@contextmanager
+def _library_warnings_on_stderr() -> Iterator[None]:
+    """While a command runs, the library's warnings (a credentials file others can read, a
+    tokenless metadata read...) print as ``akless: warning: ...``. The library itself never
+    adds a handler; an application does, and the CLI is one."""
+    logger = logging.getLogger("akless")
+    handler = logging.StreamHandler()  # the stderr of this run (tests swap it)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_Lowercase())
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; map akless errors to one line on stderr and an exit code."""
+    with _library_warnings_on_stderr():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         code = cli.main(args=argv, prog_name="akless", standalone_mode=False)
     except click.exceptions.Exit as done:  # --help, --version

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 import weakref
@@ -128,6 +127,8 @@ class ProfileSource:
         """The provider's credentials without blocking the event loop."""
         provider = self._provider
         if provider is None:
+            import asyncio  # only programs that are already async pay for it
+
             provider = await asyncio.to_thread(self.provider)
         return self._named(await resolve_async(provider))
 
