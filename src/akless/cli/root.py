@@ -34,6 +34,7 @@ COMMANDS = {
     "exec": "akless.cli.exec",
     "serve": "akless.cli.serve",
     "configure": "akless.cli.configure",
+    "scan": "akless.cli.scan",
     "emulator": "akless.cli.emulator",
 }
 """Command name -> module defining a click command of the same name (imported when used)."""
