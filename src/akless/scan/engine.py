@@ -1,299 +1,240 @@
 """Find Alibaba Cloud credentials in bytes: pure, no I/O.
 
-Speed comes from never running a pattern over a whole file. Substring searches (C speed) find
-the few places worth a look — ``LTAI``, ``STS.``, ``CAIS``, and the word ``secret`` — and the
-patterns run only in small windows around them:
+1. Candidates (``akless.scan._candidates``), each checked for shape and randomness: AccessKey
+   IDs, STS IDs and security tokens found from their prefixes; secrets assigned to a name
+   (``AccessKeySecret: ...``, ``access_key_secret=...``, setters, URL parameters, XML, escaped
+   JSON), strong names alone making them Alibaba secrets; and, within a few lines of each ID,
+   bare secrets (positional arguments, SDK constructors, comments, URLs).
+2. IDs and secrets (and STS IDs and tokens) are paired at the least total distance, each used
+   once (``akless.scan._pairing``); a secret after its ID counts nearer than one before, one
+   assigned to a ``secret`` name nearer still, and one assigned to an AccessKey-secret name
+   nearest.
+3. What stays single is reported alone when it is worth reporting: an AccessKey ID (a warning),
+   a secret under a strong name, a security token.
 
-1. AccessKey IDs, STS IDs and security tokens, each checked for shape and randomness;
-2. secrets assigned to a name (``AccessKeySecret: ...``, ``access_key_secret=...``, setters,
-   URL parameters, XML elements, escaped JSON), strong names alone making them Alibaba secrets;
-3. around each ID, within a few lines, bare 30-character secrets (positional arguments, SDK
-   constructors, comments);
-4. IDs and secrets are paired greedily, nearest first (a secret after its ID counts nearer),
-   each used once; what stays single is reported alone when it is worth reporting.
-
-A line that says ``akless:ignore`` is never reported.
+A line that says ``akless:ignore`` is never reported. Every step is linear or ``n log n`` in
+the input (a listing of thousands of keys, a minified one-line file): no pattern runs over a
+whole file, and positions are turned into lines in one pass at the end.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from bisect import bisect_right
+from typing import NamedTuple
 
 from akless.scan import rules
-from akless.scan.filters import entropy, plausible_random
+from akless.scan._candidates import (
+    Span,
+    SpanIndex,
+    access_key_ids,
+    assignments,
+    bare,
+    merged,
+    sts_ids,
+    tokens,
+    window,
+)
+from akless.scan._pairing import assign
 from akless.scan.findings import Finding, fingerprint
 
 WINDOW_LINES = 5
 WINDOW_BYTES = 1500
 STS_WINDOW_LINES = 8
 STS_WINDOW_BYTES = 4000
-_BOUNDARY = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-_ESCAPES = (b"\\n", b"\\r", b"\\t")
+BEFORE_WEIGHT = 1.5
+"""A part before its ID counts this much farther than one as far after it."""
+NAMED_WEIGHT = 0.5
+"""A secret assigned to a ``secret`` name counts this much nearer."""
+STRONG_WEIGHT = 0.2
+"""...and one assigned to an AccessKey-secret name (``access_key_secret``) this much: on the
+next line, it beats an unnamed value between them (``checksum = "..."``), not one in the same
+call as the ID (``AcsClient("LTAI...", "...")``)."""
+NEAREST = 8
+"""Candidates weighed per ID: the nearest; more only slow a dense listing down."""
 
 
-@dataclass(frozen=True)
-class _Span:
-    """A candidate credential part: where it is and what it is."""
+class _Spec(NamedTuple):
+    """A finding before its line and column are known."""
 
-    start: int
-    end: int
-    value: bytes
-    named: bool = False
-    strong: bool = False
-
-
-def _starts_a_token(data: bytes, position: int) -> bool:
-    """Whether a credential may begin at ``position``: not inside a longer word or base64 run
-    (an escape sequence such as ``\\n`` in a JSON string does not count as part of a word)."""
-    if position == 0 or data[position - 1] not in _BOUNDARY:
-        return True
-    return data[position - 2 : position] in _ESCAPES
-
-
-def _prefixed(data: bytes, prefix: bytes, body: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of every ``prefix`` + ``body`` that starts a token."""
-    position = data.find(prefix)
-    while position != -1:
-        if _starts_a_token(data, position):
-            match = body.match(data, position + len(prefix))
-            if match is not None and data[match.end() : match.end() + 1] not in (b"+", b"/"):
-                yield position, match.end()
-        position = data.find(prefix, position + 1)
-
-
-def _access_key_ids(data: bytes) -> list[_Span]:
-    found = []
-    for start, end in _prefixed(data, rules.ID_PREFIX, rules.ID_SUFFIX):
-        value = data[start:end]
-        if plausible_random(value[4:], min_entropy=3.0) and value not in rules.KNOWN_EXAMPLES:
-            found.append(_Span(start, end, value))
-    return found
-
-
-def _sts_ids(data: bytes) -> list[_Span]:
-    return [
-        _Span(start, end, data[start:end])
-        for start, end in _prefixed(data, rules.STS_PREFIX, rules.STS_ID_SUFFIX)
-        if plausible_random(data[start + 4 : end], min_entropy=3.0)
-    ]
-
-
-def _tokens(data: bytes) -> list[_Span]:
-    return [
-        _Span(start, end, data[start:end])
-        for start, end in _prefixed(data, rules.TOKEN_PREFIX, rules.TOKEN_BODY)
-        if entropy(data[start:end]) >= 4.5
-    ]
-
-
-def _normalized(name: bytes) -> bytes:
-    return name.lower().replace(b"_", b"").replace(b"-", b"").replace(b".", b"")
-
-
-def _assignments(data: bytes) -> list[_Span]:
-    """Values assigned to a name containing ``secret``, found line by line around each
-    occurrence of the word."""
-    found: dict[int, _Span] = {}
-    for hint in rules.NAME_HINT:
-        position = data.find(hint)
-        while position != -1:
-            line_start = data.rfind(b"\n", 0, position) + 1
-            line_end = data.find(b"\n", position)
-            line_end = len(data) if line_end == -1 else line_end
-            window = (max(line_start, position - 80), min(line_end, position + 200))
-            for match in rules.ASSIGNMENT.finditer(data, *window):
-                value = match.group("value")
-                start = match.start("value")
-                if start in found or not plausible_random(value, min_entropy=3.5):
-                    continue
-                name = _normalized(match.group("name"))
-                strong = any(word in name for word in rules.STRONG_NAMES) or any(
-                    word in name for word in rules.PROVIDER_WORDS
-                )
-                found[start] = _Span(start, match.end("value"), value, named=True, strong=strong)
-            position = data.find(hint, position + 1)
-    return sorted(found.values(), key=lambda span: span.start)
-
-
-def _window(data: bytes, span: _Span, lines: int, limit: int) -> tuple[int, int]:
-    """Up to ``lines`` lines around ``span``, and at most ``limit`` bytes either side."""
-    start = span.start
-    for _ in range(lines + 1):
-        start = data.rfind(b"\n", 0, start)
-        if start == -1:
-            break
-    low = max(0, start + 1 if start != -1 else 0, span.start - limit)
-    end = span.end
-    for _ in range(lines + 1):
-        end = data.find(b"\n", end + 1)
-        if end == -1:
-            break
-    high = min(len(data), end if end != -1 else len(data), span.end + limit)
-    return low, high
-
-
-def _bare(data: bytes, pattern: re.Pattern[bytes], low: int, high: int) -> Iterator[_Span]:
-    for match in pattern.finditer(data, low, high):
-        if _starts_a_token(data, match.start()) and plausible_random(
-            match.group(), min_entropy=3.5
-        ):
-            yield _Span(match.start(), match.end(), match.group())
-
-
-def _overlaps(span: _Span, taken: list[_Span]) -> bool:
-    return any(span.start < other.end and other.start < span.end for other in taken)
-
-
-def _pair(anchors: list[_Span], candidates: dict[int, list[_Span]]) -> dict[int, _Span]:
-    """Match anchors (by index) to candidates, nearest first, each candidate used once. A
-    candidate after its anchor counts nearer than one before; a named one nearer still."""
-    options = []
-    for index, anchor in enumerate(anchors):
-        for candidate in candidates.get(index, []):
-            if candidate.start >= anchor.end:
-                cost = candidate.start - anchor.end
-            else:
-                cost = int((anchor.start - candidate.end) * 1.5)
-            if candidate.named:
-                cost //= 2
-            options.append((cost, index, candidate.start, candidate))
-    paired: dict[int, _Span] = {}
-    used: set[int] = set()
-    for _, index, start, candidate in sorted(options, key=lambda option: option[:3]):
-        if index not in paired and start not in used:
-            paired[index] = candidate
-            used.add(start)
-    return paired
-
-
-def _text(part: _Span | None) -> str | None:
-    return None if part is None else part.value.decode("ascii")
-
-
-def _finding(
-    data: bytes,
-    path: str,
-    rule: rules.Rule,
-    first: _Span,
-    key: _Span | None,
-    secret: _Span | None,
-    token: _Span | None,
-) -> Finding:
-    line = data.count(b"\n", 0, first.start) + 1
-    column = first.start - (data.rfind(b"\n", 0, first.start) + 1) + 1
-    values = [None if part is None else part.value for part in (key, secret, token)]
-    return Finding(
-        rule=rule.id,
-        path=path,
-        line=line,
-        column=column,
-        fingerprint=fingerprint(rule.id, *values),
-        access_key_id=_text(key),
-        secret=_text(secret),
-        security_token=_text(token),
-    )
-
-
-def _ignored(data: bytes, *spans: _Span | None) -> bool:
-    for span in spans:
-        if span is None:
-            continue
-        line_start = data.rfind(b"\n", 0, span.start) + 1
-        line_end = data.find(b"\n", span.end)
-        if rules.INLINE_IGNORE in data[line_start : len(data) if line_end == -1 else line_end]:
-            return True
-    return False
-
-
-def worth_scanning(data: bytes) -> bool:
-    """The cheap test: does ``data`` contain anything a credential could start with?"""
-    return (
-        rules.ID_PREFIX in data
-        or rules.STS_PREFIX in data
-        or rules.TOKEN_PREFIX in data
-        or any(hint in data for hint in rules.NAME_HINT)
-    )
+    rule: rules.Rule
+    first: Span
+    key: Span | None
+    secret: Span | None
+    token: Span | None
 
 
 def scan(data: bytes, path: str = "-") -> list[Finding]:
     """Every credential in ``data`` (the content of ``path``), in order of appearance."""
-    if not worth_scanning(data):
+    # One pass over the bytes per prefix, here; everything after starts from these positions.
+    first_id = data.find(rules.ID_PREFIX)
+    first_sts = data.find(rules.STS_PREFIX)
+    first_token = data.find(rules.TOKEN_PREFIX)
+    hints = {hint: data.find(hint) for hint in rules.NAME_HINT}
+    if first_id == first_sts == first_token == -1 and all(at == -1 for at in hints.values()):
         return []
-    ids = _access_key_ids(data) if rules.ID_PREFIX in data else []
-    sts_ids = _sts_ids(data) if rules.STS_PREFIX in data else []
-    tokens = _tokens(data) if rules.TOKEN_PREFIX in data else []
-    named = _assignments(data) if any(hint in data for hint in rules.NAME_HINT) else []
-    taken = [*ids, *sts_ids, *tokens]
-    named = [span for span in named if not _overlaps(span, taken)]
-    findings = [
-        *_access_keys(data, path, ids, named, taken),
-        *_sts(data, path, sts_ids, tokens, named, taken),
-    ]
-    return sorted(findings, key=lambda finding: (finding.line, finding.column, finding.rule))
+    ids = access_key_ids(data, first_id)
+    sts = sts_ids(data, first_sts)
+    found_tokens = tokens(data, first_token)
+    taken = SpanIndex([*ids, *sts, *found_tokens])
+    named = [span for span in assignments(data, hints) if not taken.overlaps(span)]
+    specs = [*_access_keys(data, ids, named, taken), *_sts(data, sts, found_tokens, named, taken)]
+    if specs and rules.INLINE_IGNORE in data:
+        ignored = _IgnoredLines(data)
+        specs = [spec for spec in specs if not ignored.any(spec.key, spec.secret, spec.token)]
+    return _findings(data, path, specs)
 
 
-def _access_keys(
-    data: bytes, path: str, ids: list[_Span], named: list[_Span], taken: list[_Span]
-) -> list[Finding]:
+def _cost(anchor: Span, candidate: Span) -> float:
+    if candidate.start >= anchor.end:
+        cost = float(candidate.start - anchor.end)
+    else:
+        cost = (anchor.start - candidate.end) * BEFORE_WEIGHT
+    if candidate.strong:
+        return cost * STRONG_WEIGHT
+    return cost * NAMED_WEIGHT if candidate.named else cost
+
+
+def _near_each(
+    data: bytes,
+    anchors: list[Span],
+    reach: tuple[int, int],
+    shape: re.Pattern[bytes],
+    named: list[Span],
+    taken: SpanIndex,
+) -> list[tuple[tuple[int, int], list[Span]]]:
+    """For each anchor, its window (``reach``: lines, bytes) and the secrets in it: named
+    ones, and bare ones of ``shape``. Overlapping windows are searched once."""
+    bounds = [window(data, anchor, *reach) for anchor in anchors]
+    found = SpanIndex(
+        span
+        for low, high in merged(bounds)
+        for span in bare(data, shape, low, high)
+        if not taken.overlaps(span)
+    )
+    named_index = SpanIndex(named)
+    out = []
+    for low, high in bounds:
+        nearby = {span.start: span for span in named_index.within(low, high)}
+        for span in found.within(low, high):
+            nearby.setdefault(span.start, span)
+        out.append(((low, high), list(nearby.values())))
+    return out
+
+
+def _options(anchor: Span, candidates: list[Span]) -> list[tuple[float, int]]:
+    """The nearest few candidates of ``anchor`` as ``(cost, start)``."""
+    return sorted((_cost(anchor, span), span.start) for span in candidates)[:NEAREST]
+
+
+def _access_keys(data: bytes, ids: list[Span], named: list[Span], taken: SpanIndex) -> list[_Spec]:
     secrets = [span for span in named if len(span.value) == rules.SECRET_LENGTH]
-    candidates: dict[int, list[_Span]] = {}
-    for index, key in enumerate(ids):
-        low, high = _window(data, key, WINDOW_LINES, WINDOW_BYTES)
-        nearby = {span.start: span for span in secrets if low <= span.start < high}
-        for span in _bare(data, rules.SECRET, low, high):
-            if span.start not in nearby and not _overlaps(span, taken):
-                nearby[span.start] = span
-        candidates[index] = list(nearby.values())
-    paired = _pair(ids, candidates)
-    used = {span.start for span in paired.values()}
-    findings = []
-    for index, key in enumerate(ids):
-        secret = paired.get(index)
-        if _ignored(data, key, secret):
-            continue
-        if secret is not None:
+    spans: dict[int, Span] = {span.start: span for span in secrets}
+    options: dict[int, list[tuple[float, int]]] = {}
+    reach = (WINDOW_LINES, WINDOW_BYTES)
+    near = _near_each(data, ids, reach, rules.SECRET, secrets, taken)
+    for number, (key, (_, nearby)) in enumerate(zip(ids, near, strict=True)):
+        spans.update((span.start, span) for span in nearby)
+        options[number] = _options(key, nearby)
+    paired = assign(options)
+    specs = []
+    for number, key in enumerate(ids):
+        if number in paired:
+            secret = spans[paired[number]]
             first = key if key.start < secret.start else secret
-            findings.append(_finding(data, path, rules.ACCESS_KEY_PAIR, first, key, secret, None))
+            specs.append(_Spec(rules.ACCESS_KEY_PAIR, first, key, secret, None))
         else:
-            findings.append(_finding(data, path, rules.ACCESS_KEY_ID, key, key, None, None))
-    for secret in secrets:
-        if secret.strong and secret.start not in used and not _ignored(data, secret):
-            findings.append(
-                _finding(data, path, rules.ACCESS_KEY_SECRET, secret, None, secret, None)
-            )
-    return findings
+            specs.append(_Spec(rules.ACCESS_KEY_ID, key, key, None, None))
+    used = set(paired.values())
+    specs.extend(
+        _Spec(rules.ACCESS_KEY_SECRET, secret, None, secret, None)
+        for secret in secrets
+        if secret.strong and secret.start not in used
+    )
+    return specs
 
 
 def _sts(
-    data: bytes,
-    path: str,
-    sts_ids: list[_Span],
-    tokens: list[_Span],
-    named: list[_Span],
-    taken: list[_Span],
-) -> list[Finding]:
-    secrets: dict[int, list[_Span]] = {}
-    token_options: dict[int, list[_Span]] = {}
-    for index, key in enumerate(sts_ids):
-        low, high = _window(data, key, STS_WINDOW_LINES, STS_WINDOW_BYTES)
-        nearby = {span.start: span for span in named if low <= span.start < high}
-        for span in _bare(data, rules.STS_SECRET, low, high):
-            if span.start not in nearby and not _overlaps(span, taken):
-                nearby[span.start] = span
-        secrets[index] = list(nearby.values())
-        token_options[index] = [span for span in tokens if low <= span.start < high]
-    paired_secrets = _pair(sts_ids, secrets)
-    paired_tokens = _pair(sts_ids, token_options)
-    used_tokens = {span.start for span in paired_tokens.values()}
+    data: bytes, sts: list[Span], found_tokens: list[Span], named: list[Span], taken: SpanIndex
+) -> list[_Spec]:
+    token_index = SpanIndex(found_tokens)
+    spans: dict[int, Span] = {span.start: span for span in named}
+    tokens_at = {span.start: span for span in found_tokens}
+    secret_options: dict[int, list[tuple[float, int]]] = {}
+    token_options: dict[int, list[tuple[float, int]]] = {}
+    reach = (STS_WINDOW_LINES, STS_WINDOW_BYTES)
+    near = _near_each(data, sts, reach, rules.STS_SECRET, named, taken)
+    for number, (key, (bounds, nearby)) in enumerate(zip(sts, near, strict=True)):
+        spans.update((span.start, span) for span in nearby)
+        secret_options[number] = _options(key, nearby)
+        token_options[number] = _options(key, token_index.within(*bounds))
+    paired_secrets = assign(secret_options)
+    paired_tokens = assign(token_options)
+    specs = []
+    for number, key in enumerate(sts):
+        secret = spans[paired_secrets[number]] if number in paired_secrets else None
+        token = tokens_at[paired_tokens[number]] if number in paired_tokens else None
+        if secret is not None or token is not None:  # an STS ID alone is not usable
+            specs.append(_Spec(rules.STS_CREDENTIAL, key, key, secret, token))
+    used = set(paired_tokens.values())
+    specs.extend(
+        _Spec(rules.STS_TOKEN, token, None, None, token)
+        for token in found_tokens
+        if token.start not in used
+    )
+    return specs
+
+
+class _IgnoredLines:
+    """The lines that say ``akless:ignore``, as sorted ``(start, end)`` byte ranges."""
+
+    def __init__(self, data: bytes) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        position = data.find(rules.INLINE_IGNORE)
+        while position != -1:
+            end = data.find(b"\n", position)
+            end = len(data) if end == -1 else end
+            self.starts.append(data.rfind(b"\n", 0, position) + 1)
+            self.ends.append(end)
+            position = data.find(rules.INLINE_IGNORE, end)
+
+    def any(self, *spans: Span | None) -> bool:
+        """Whether any of ``spans`` (never multi-line: values have no newline) is on one."""
+        for span in spans:
+            if span is not None:
+                line = bisect_right(self.starts, span.start) - 1
+                if line >= 0 and span.end <= self.ends[line]:
+                    return True
+        return False
+
+
+def _findings(data: bytes, path: str, specs: list[_Spec]) -> list[Finding]:
+    """``specs`` as findings in order of appearance, lines counted in one pass."""
     findings = []
-    for index, key in enumerate(sts_ids):
-        secret, token = paired_secrets.get(index), paired_tokens.get(index)
-        if (secret is None and token is None) or _ignored(data, key, secret, token):
-            continue  # an STS ID alone is neither usable nor long-lived
-        findings.append(_finding(data, path, rules.STS_CREDENTIAL, key, key, secret, token))
-    for token in tokens:
-        if token.start not in used_tokens and not _ignored(data, token):
-            findings.append(_finding(data, path, rules.STS_TOKEN, token, None, None, token))
+    line, counted, line_start = 1, 0, 0
+    for spec in sorted(specs, key=lambda spec: (spec.first.start, spec.rule.id)):
+        position = spec.first.start
+        newlines = data.count(b"\n", counted, position)
+        if newlines:
+            line += newlines
+            line_start = data.rfind(b"\n", counted, position) + 1
+        counted = position
+        values = [None if part is None else part.value for part in spec[2:]]
+        findings.append(
+            Finding(
+                rule=spec.rule.id,
+                path=path,
+                line=line,
+                column=position - line_start + 1,
+                fingerprint=fingerprint(spec.rule.id, *values),
+                access_key_id=_text(spec.key),
+                secret=_text(spec.secret),
+                security_token=_text(spec.token),
+            )
+        )
     return findings
+
+
+def _text(part: Span | None) -> str | None:
+    return None if part is None else part.value.decode("ascii")

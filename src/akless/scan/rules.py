@@ -62,8 +62,8 @@ STS_TOKEN = Rule(
     "An STS security token without its AccessKey next to it.",
     "Check that the temporary AccessKey is not committed elsewhere.",
 )
-RULES = (ACCESS_KEY_PAIR, ACCESS_KEY_SECRET, ACCESS_KEY_ID, STS_CREDENTIAL, STS_TOKEN)
-"""Every rule, most severe first."""
+RULES = (ACCESS_KEY_PAIR, ACCESS_KEY_SECRET, STS_CREDENTIAL, ACCESS_KEY_ID, STS_TOKEN)
+"""Every rule, most severe first: usable credentials (``error``), then parts (``warning``)."""
 
 # --- shapes ------------------------------------------------------------------------------------
 
@@ -72,7 +72,13 @@ ID_SUFFIX = re.compile(rb"[A-Za-z0-9]{12,20}(?![A-Za-z0-9])")
 STS_PREFIX = b"STS."
 STS_ID_SUFFIX = re.compile(rb"[A-Za-z0-9]{16,64}(?![A-Za-z0-9])")
 TOKEN_PREFIX = b"CAIS"
-TOKEN_BODY = re.compile(rb"[A-Za-z0-9+/_-]{96,4096}={0,2}(?![A-Za-z0-9+/_=-])")
+TOKEN_BODY = re.compile(
+    rb"(?:[A-Za-z0-9+/_-]|%2[BbFf]|\\/){96,4096}(?:=|%3[Dd]){0,2}(?![A-Za-z0-9+/_=-])"
+)
+"""Base64 (standard or URL-safe), also percent-encoded as in a signed URL's query (``%2B``,
+``%2F``, ``%3D``) or with JSON's escaped slash (``\\/``); ``TOKEN_ESCAPE`` undoes both."""
+TOKEN_ESCAPE = re.compile(rb"%(2[BbFf]|3[Dd])|\\(/)")
+TOKEN_MIN_ENTROPY = 4.5
 SECRET_LENGTH = 30
 SECRET = re.compile(rb"(?<![A-Za-z0-9+/])[A-Za-z0-9]{30}(?![A-Za-z0-9+/])")
 STS_SECRET = re.compile(rb"(?<![A-Za-z0-9+/])[A-Za-z0-9]{30,64}(?![A-Za-z0-9+/])")
@@ -81,12 +87,16 @@ STS_SECRET = re.compile(rb"(?<![A-Za-z0-9+/])[A-Za-z0-9]{30,64}(?![A-Za-z0-9+/])
 
 NAME_HINT = (b"ecret", b"ECRET")
 """Substrings of every secret name, in both cases: the cheap test before any pattern runs."""
-ASSIGNMENT = re.compile(
-    rb"(?P<name>[A-Za-z0-9_.\-]{0,48}(?i:secret)[A-Za-z0-9_.\-]{0,48})"
-    rb"(?P<separator>[\s\"'`\\=:,()\[\]{}<>|@;-]{1,16}?)"
-    rb"(?P<value>[A-Za-z0-9]{30,64})(?![A-Za-z0-9+/])"
+NAME = re.compile(rb"[A-Za-z0-9_.\-]*")
+"""The characters of a name (``config.setAccessKeySecret``, ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``,
+``access-key-secret``), read outward from the word ``secret`` in it."""
+NAME_MAX = 100
+"""Longer runs are not names (a blob, a minified line): the value after one is not read."""
+ASSIGNED_VALUE = re.compile(
+    rb"[\s\"'`\\=:,()\[\]{}<>|@;-]{1,16}?(?P<value>[A-Za-z0-9]{30,64})(?![A-Za-z0-9+/])"
 )
-"""``name <separators> value``: assignments, keys, arguments, setters, URL parameters, XML."""
+"""What follows a name: ``<separators> value``, as in assignments, keys, arguments, setters,
+URL parameters, XML elements and escaped JSON."""
 STRONG_NAMES = (b"accesskeysecret", b"secretaccesskey", b"accesssecret", b"keysecret")
 """Names that make a lone secret an Alibaba Cloud AccessKey secret (compared after dropping
 ``_-.`` and lowering), with any name that also says ``alibaba``, ``aliyun`` or ``alicloud``."""
@@ -99,9 +109,18 @@ PLACEHOLDER_WORDS = (
     b"changeme", b"redacted", b"secret", b"access", b"todo", b"fixme", b"mock", b"notreal",
     b"invalid",
 )  # fmt: skip
-"""Words that mark a value as an example, never a real credential (case-insensitive). Only
-words of four letters or more: random key material contains a given three-letter word often
-enough (~0.1 % of 30-character values) to cost recall, and ``xxxx`` is caught as a run."""
+"""Words that mark a value as an example, never a real credential, in lower, Capitalised or
+UPPER case (``tEsT`` is what random text contains). Only words of four letters or more: random
+key material contains a given shorter word too often, and ``xxxxx`` is caught as a run."""
+COMMON_BIGRAMS = frozenset(
+    b"ac ad ag ai al am an ar as at be ca ce ch co ct de di do ea ec ed el em en er es et ex fi "
+    b"fo ge ha he ho ic id ig il im in io is it la le li ll lo ma me mp na nd ne nf ng no ns nt "
+    b"od of og ol om on or os ot ou ow pa pe pl po pr ra re ri ro rs rt se sh si ss st su ta te "
+    b"th ti to ul un ur us ut ve wi".split()
+)
+"""The hundred most frequent letter pairs of the words in the standard library's text files
+(lower case): identifiers glued from words are mostly made of them, random letters seldom
+(about one pair in eight)."""
 KNOWN_EXAMPLES = frozenset(
     {
         # values Alibaba Cloud's documentation and SDK samples print
