@@ -10,6 +10,7 @@ BENCHMARKS = {
     "credentials": "bench.credentials",
     "serve": "bench.serve",
     "cli": "bench.cli",
+    "scan": "bench.scan",
 }
 
 
