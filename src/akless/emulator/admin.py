@@ -8,17 +8,22 @@ with JSON bodies, for tests written in other languages and for ``curl``.
 ``GET|PUT /clock``                     ``{"offset_seconds": 900}``
 ``GET|PUT /credential-lifetime``       ``{"seconds": 60}`` or ``{"seconds": null}``
 ``GET|PUT /instance``                  ``{"role": "name" | null, "hardened_only": true}``
-``POST /users``                        ``{"name": "bob"}``: a user with one AccessKey
+``POST /users``                        ``{"name": "bob", "policies": []}``: a user with one
+                                       AccessKey (and these system policies)
 ``POST /users/{name}/access-keys``     another AccessKey for that user
 ``POST /users/{name}/key-pairs``       an RSA key pair for that user:
                                        ``{"public_key_id", "private_key"}`` (PEM text)
 ``PUT  /access-keys/{id}``             ``{"status": "Inactive"}``
 ``POST /roles``                        ``{"name", "trusted", "services", "federated",
-                                       "conditions", "trust", "max_session_duration"}``
+                                       "conditions", "trust", "max_session_duration",
+                                       "policies"}`` (default ``["AdministratorAccess"]``)
 ``POST /oidc-providers``               ``{"name", "issuer_url", "client_ids", "jwks"}``
 ``POST /oidc/token``                   ``{"subject", "audience", "expires_in", "issuer"}``
 ``GET  /calls``                        recorded API calls (``?access_key_id=&limit=``)
+``POST /calls``                        record synthetic calls (see ``admin_services.py``)
 =====================================  =========================================================
+
+Policies, AccessKeys, secrets and role-session revocation: see ``admin_services.py``.
 
 Bad input answers 400 with ``{"error": "..."}``.
 """
@@ -34,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from akless.emulator import admin_services
 from akless.emulator.cloud import Cloud
 from akless.emulator.faults import Fault
 
@@ -157,7 +163,8 @@ def _key_json(key: Any) -> dict[str, Any]:
 
 
 async def users(request: Request, cloud: Cloud) -> dict[str, Any]:
-    user = cloud.create_user(_string(await _object(request), "name"))
+    data = await _object(request)
+    user = cloud.create_user(_string(data, "name"), policies=_strings(data, "policies"))
     return {"user_id": user.user_id, **_key_json(cloud.create_access_key(user.name))}
 
 
@@ -189,6 +196,7 @@ async def roles(request: Request, cloud: Cloud) -> dict[str, Any]:
         conditions=_object_or_null(data, "conditions"),
         trust=_object_or_null(data, "trust"),
         max_session_duration=max_session_duration,
+        policies=_strings(data, "policies", ("AdministratorAccess",)),
     )
     return {"arn": cloud.role_arn(role.name), "role_id": role.role_id, "name": role.name}
 
@@ -218,7 +226,9 @@ async def oidc_token(request: Request, cloud: Cloud) -> dict[str, str]:
     return {"token": token}
 
 
-def calls(request: Request, cloud: Cloud) -> list[dict[str, Any]]:
+async def calls(request: Request, cloud: Cloud) -> Any:
+    if request.method == "POST":
+        return admin_services.record_calls(await _json(request), cloud)
     limit = int(request.query_params.get("limit", "1000"))
     records = cloud.store.calls(
         access_key_id=request.query_params.get("access_key_id"), limit=max(1, min(limit, 10000))
@@ -242,5 +252,6 @@ def routes() -> list[BaseRoute]:
         Route("/roles", _endpoint(roles), methods=["POST"]),
         Route("/oidc-providers", _endpoint(oidc_providers), methods=["POST"]),
         Route("/oidc/token", _endpoint(oidc_token), methods=["POST"]),
-        Route("/calls", _endpoint(calls), methods=["GET"]),
+        Route("/calls", _endpoint(calls), methods=["GET", "POST"]),
+        *admin_services.build_routes(_endpoint, _object),
     ]

@@ -3,7 +3,8 @@
 =================================  ==============================================================
 ``/latest/...``                    ECS instance metadata service
 ``/`` (GET or POST)                OpenAPI services, chosen by ``Version`` (RPC) or
-                                   ``x-acs-version`` (ACS3): STS 2015-04-01 ...
+                                   ``x-acs-version`` (ACS3): STS 2015-04-01,
+                                   RAM 2015-05-01, KMS 2016-01-20, ActionTrail 2020-07-06
 ``/oidc/.well-known/...``          the emulator's OIDC issuer (discovery document and JWKS)
 ``/_emulator/...``                 the admin API (see ``admin.py``)
 =================================  ==============================================================
@@ -21,7 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from akless.emulator import admin, ids, metadata, sts
+from akless.emulator import actiontrail, admin, ids, kms, metadata, ram, sts
 from akless.emulator.cloud import Cloud
 from akless.emulator.errors import ApiError, unknown_action
 from akless.emulator.faults import Decision
@@ -33,10 +34,16 @@ from akless.emulator.services import ActionContext, Service, unknown_version
 
 log = logging.getLogger("akless.emulator")
 
-SERVICES: dict[str, Service] = {service.version: service for service in (sts.SERVICE,)}
+SERVICES: dict[str, Service] = {
+    service.version: service
+    for service in (sts.SERVICE, ram.SERVICE, kms.SERVICE, actiontrail.SERVICE)
+}
 ABORT_EXTENSION = "akless.abort"
 """ASGI scope extension the emulator's server provides: a callable that drops the connection."""
-_UNRECORDED_PARAMS = frozenset({"OIDCToken", "SAMLAssertion", "BearerToken", "SecurityToken"})
+_UNRECORDED_PARAMS = frozenset(
+    {"OIDCToken", "SAMLAssertion", "BearerToken", "SecurityToken", "SecretData"}
+)
+"""Parameters never written to the call record (nor shown as ActionTrail requestParameters)."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -196,6 +203,7 @@ async def api(request: Request) -> Response:
         return injected
     caller: Caller | None = None
     try:
+        cloud.apply_due_secret_work()  # rotations and key disables that fell due meanwhile
         action = service.actions.get(call.action)
         if action is None:
             raise unknown_action(call.action)

@@ -20,6 +20,8 @@ from typing import Any
 
 from akless._time import Clock
 from akless.emulator import ids
+from akless.emulator.cloud_iam import IamApi
+from akless.emulator.cloud_kms import SecretsApi
 from akless.emulator.faults import Faults
 from akless.emulator.gateway import Gateway
 from akless.emulator.identity import (
@@ -68,8 +70,12 @@ def _finite(what: str, value: float) -> float:
     return number
 
 
-class Cloud:
-    """The state and rules of one emulated account (thread-safe)."""
+class Cloud(IamApi, SecretsApi):
+    """The state and rules of one emulated account (thread-safe).
+
+    Policies, AccessKey management and session revocation come from ``IamApi``, KMS secrets
+    from ``SecretsApi``.
+    """
 
     def __init__(
         self,
@@ -231,17 +237,22 @@ class Cloud:
 
     # -- users, keys, key pairs, roles, OIDC providers --
 
-    def create_user(self, name: str) -> User:
-        """Create a RAM user (``ValueError`` if the name is taken)."""
+    def create_user(self, name: str, *, policies: Sequence[str] = ()) -> User:
+        """Create a RAM user (``ValueError`` if the name is taken) with these system policies."""
         user = User(_check_name("user", name, _USER_NAME), ids.principal_id(), self.now())
         try:
             self.store.add_user(user)
         except sqlite3.IntegrityError:
             raise ValueError(f"a user named {name!r} already exists") from None
+        for policy in policies:
+            self.attach_policy_to_user(user.name, policy)
         return user
 
     def create_access_key(self, user_name: str) -> AccessKey:
-        """Create an active AccessKey for ``user_name``."""
+        """Create an active AccessKey for ``user_name``.
+
+        Unlike RAM's ``CreateAccessKey`` (see ``new_access_key``) this does not apply the limit
+        of two keys per user, so tests can set up any state."""
         if self.store.get_user(user_name) is None:
             raise ValueError(f"no user named {user_name!r}")
         key = AccessKey(
@@ -263,7 +274,7 @@ class Cloud:
         return key_pair.public_key_id, key_pair.private_key
 
     def set_access_key_status(self, access_key_id: str, status: str) -> None:
-        """Enable (``Active``) or disable (``Inactive``) an AccessKey."""
+        """Enable (``Active``) or disable (``Inactive``) an AccessKey (``UpdateAccessKey``)."""
         if status not in ("Active", "Inactive"):
             raise ValueError("status must be 'Active' or 'Inactive'")
         if self.store.get_access_key(access_key_id) is None:
@@ -281,11 +292,13 @@ class Cloud:
         trust: Mapping[str, Any] | None = None,
         max_session_duration: int = 3600,
         description: str = "",
+        policies: Sequence[str] = ("AdministratorAccess",),
     ) -> Role:
         """Create a role trusting the given principals, or exactly the ``trust`` policy given.
 
         ``trusted`` are RAM ARNs (users, roles, or the account root), ``services`` service
-        names, ``federated`` OIDC provider ARNs.
+        names, ``federated`` OIDC provider ARNs. ``policies`` are the system policies attached
+        to it (by default ``AdministratorAccess``, so its sessions may call every service).
         """
         _check_name("role", name, _ROLE_NAME)
         if not 3600 <= max_session_duration <= 43200:
@@ -304,6 +317,8 @@ class Cloud:
             self.store.add_role(role)
         except sqlite3.IntegrityError:
             raise ValueError(f"a role named {name!r} already exists") from None
+        for policy in policies:
+            self.attach_policy_to_role(role.name, policy)
         return role
 
     def role_arn(self, name: str) -> str:

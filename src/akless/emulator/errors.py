@@ -43,3 +43,8 @@ def unknown_action(action: str) -> ApiError:
         "InvalidAction.NotFound",
         f"Specified api is not found, please check your url and method. (Action={action[:64]})",
     )
+
+
+class Refused(ApiError, ValueError):
+    """An ``ApiError`` raised by the ``Cloud`` Python API as well as by a service: callers of the
+    Python API (and the admin API, which answers 400) see a ``ValueError``."""

@@ -7,6 +7,8 @@
    unexpired security token (``MissingSecurityToken``, ``InvalidSecurityToken.*``); a session
    AccessKey (``TMPSK.``) has not expired; an RSA key pair's public key ID (``KP-``) signs
    GenerateSessionAccessKey and nothing else, and that action nothing but a public key ID;
+   an STS key whose role's sessions were revoked (its last policy detached, or the role
+   deleted) after it was issued answers ``InvalidSecurityToken.Expired`` too;
 4. the AccessKey is active (``InvalidAccessKeyId.Inactive``);
 5. the signature matches (``SignatureDoesNotMatch``, quoting the server's string to sign);
 6. the nonce was not used before by this AccessKey (``SignatureNonceUsed``).
@@ -244,6 +246,15 @@ class Gateway:
         if now >= session.expiration:
             raise ApiError(
                 400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired."
+            )
+        revoked = self._store.role_revoked_at(session.role_name)
+        if revoked is not None and session.issued <= revoked:
+            # A revoked token answers like an expired one: clients already know to fetch a new
+            # credential on this code, and nothing about the revocation leaks to the holder.
+            raise ApiError(
+                400,
+                "InvalidSecurityToken.Expired",
+                "Specified SecurityToken is expired: the role's sessions were revoked.",
             )
         role = self._store.get_role(session.role_name)
         caller = Caller(

@@ -1,6 +1,7 @@
 """The default identity a fresh emulator creates, so a newcomer can call it at once: a RAM
 user with an AccessKey, a role that user may assume, the instance's role, and an OIDC provider
-(the emulator's own issuer) with a role that trusts it."""
+(the emulator's own issuer) with a role that trusts it. The user and the roles have
+``AdministratorAccess`` attached, so they may call RAM, KMS and ActionTrail too."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def load_or_seed(cloud: Cloud) -> Identity:
     stored = cloud.store.get_meta("identity")
     if stored is not None:
         return Identity(**json.loads(stored))
-    key = cloud.create_access_key(cloud.create_user(DEFAULT_USER).name)
+    admin = cloud.create_user(DEFAULT_USER, policies=["AdministratorAccess"])
+    key = cloud.create_access_key(admin.name)
     cloud.create_role(DEFAULT_ROLE, trusted=[cloud.user_arn(DEFAULT_USER)])
     cloud.create_role(DEFAULT_INSTANCE_ROLE, services=["ecs.aliyuncs.com"])
     provider_arn = cloud.create_oidc_provider(DEFAULT_OIDC_PROVIDER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,51 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE INDEX IF NOT EXISTS calls_by_key_time ON calls (access_key_id, time);
 CREATE INDEX IF NOT EXISTS calls_by_time ON calls (time);
+CREATE INDEX IF NOT EXISTS calls_by_action_time ON calls (action, time);
+CREATE INDEX IF NOT EXISTS calls_by_service_time ON calls (service, time);
+CREATE INDEX IF NOT EXISTS calls_by_principal_time ON calls (principal_arn, time);
+CREATE TABLE IF NOT EXISTS policy_attachments (
+    principal_type TEXT NOT NULL,
+    principal_name TEXT NOT NULL COLLATE NOCASE,
+    policy_name TEXT NOT NULL,
+    policy_type TEXT NOT NULL,
+    attached REAL NOT NULL,
+    PRIMARY KEY (principal_type, principal_name, policy_type, policy_name)
+);
+CREATE TABLE IF NOT EXISTS custom_policies (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    document TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS role_revocations (
+    role_name TEXT PRIMARY KEY COLLATE NOCASE,
+    revoked REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    name TEXT PRIMARY KEY,
+    secret_type TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    user_name TEXT COLLATE NOCASE,
+    rotation_interval REAL,
+    grace REAL NOT NULL,
+    created REAL NOT NULL,
+    last_rotation REAL,
+    next_rotation REAL,
+    grace_until REAL,
+    pending_disable TEXT
+);
+CREATE INDEX IF NOT EXISTS secrets_by_next_rotation ON secrets (next_rotation);
+CREATE INDEX IF NOT EXISTS secrets_by_grace_until ON secrets (grace_until);
+CREATE TABLE IF NOT EXISTS secret_versions (
+    secret_name TEXT NOT NULL,
+    version_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    data_type TEXT NOT NULL,
+    stages TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (secret_name, version_id)
+);
 """
 
 
@@ -185,3 +231,84 @@ class CallRecord:
     error_code: str | None
     error_message: str | None
     params: dict[str, str]
+
+
+def call_record(
+    *,
+    time: float,
+    action: str,
+    service: str = "sts",
+    version: str = "2015-04-01",
+    access_key_id: str | None = None,
+    principal_arn: str | None = None,
+    identity_type: str | None = None,
+    source_ip: str = "127.0.0.1",
+    user_agent: str = "",
+    status: int = 200,
+    error_code: str | None = None,
+    error_message: str | None = None,
+    params: dict[str, str] | None = None,
+    request_id: str | None = None,
+) -> CallRecord:
+    """A ``CallRecord`` with defaults for everything but time and action (synthetic events for
+    ``Cloud.record_calls``)."""
+    return CallRecord(
+        time=time,
+        request_id=request_id or str(uuid.uuid4()).upper(),
+        service=service,
+        action=action,
+        version=version,
+        access_key_id=access_key_id,
+        principal_arn=principal_arn,
+        identity_type=identity_type,
+        source_ip=source_ip,
+        user_agent=user_agent,
+        status=status,
+        error_code=error_code,
+        error_message=error_message,
+        params=dict(params or {}),
+    )
+
+
+@dataclass(frozen=True)
+class PolicyAttachment:
+    """A policy attached to a user or a role."""
+
+    policy_name: str
+    policy_type: str
+    """``System`` or ``Custom``."""
+    attached: float
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A KMS secret's settings (its values are ``SecretVersion``s).
+
+    ``grace_until`` and ``pending_disable``: after a RAM secret rotates, the previous AccessKey
+    stays active until ``grace_until``, then it is disabled."""
+
+    name: str
+    secret_type: str
+    """``Generic`` or ``RAMCredentials``."""
+    description: str
+    user_name: str | None
+    rotation_interval: float | None
+    """Seconds between automatic rotations; ``None`` when automatic rotation is off."""
+    grace: float
+    created: float
+    last_rotation: float | None
+    next_rotation: float | None
+    grace_until: float | None
+    pending_disable: str | None
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    """One value of a secret, with its stages (``ACSCurrent``, ``ACSPrevious``...)."""
+
+    secret_name: str
+    version_id: str
+    data: str = field(repr=False)
+    data_type: str
+    stages: tuple[str, ...]
+    created: float

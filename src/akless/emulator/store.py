@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,12 @@ class Store:
     def _all(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
+
+    # Sibling modules that own tables of their own (policies, secrets, events) query through
+    # these, so every statement still runs under the one lock.
+    execute = _execute
+    query_one = _one
+    query_all = _all
 
     # -- whole-database copies --
 
@@ -222,6 +228,23 @@ class Store:
             row["created"],
         )
 
+    def delete_role(self, name: str) -> None:
+        """Delete a role (its policy attachments must be gone already)."""
+        self._execute("DELETE FROM roles WHERE name = ?", (name,))
+
+    def revoke_role_sessions(self, name: str, when: float) -> None:
+        """Refuse every STS credential of role ``name`` issued at or before ``when``."""
+        self._execute(
+            "INSERT INTO role_revocations (role_name, revoked) VALUES (?, ?) "
+            "ON CONFLICT (role_name) DO UPDATE SET revoked = max(revoked, excluded.revoked)",
+            (name, when),
+        )
+
+    def role_revoked_at(self, name: str) -> float | None:
+        """When the sessions of role ``name`` were last revoked, or ``None``."""
+        row = self._one("SELECT revoked FROM role_revocations WHERE role_name = ?", (name,))
+        return None if row is None else float(row["revoked"])
+
     # -- OIDC providers --
 
     def add_oidc_provider(self, provider: OidcProvider) -> None:
@@ -289,27 +312,14 @@ class Store:
 
     def record_call(self, call: CallRecord) -> None:
         """Append one call to the record."""
-        self._execute(
-            "INSERT INTO calls (time, request_id, service, action, version, access_key_id, "
-            "principal_arn, identity_type, source_ip, user_agent, status, error_code, "
-            "error_message, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                call.time,
-                call.request_id,
-                call.service,
-                call.action,
-                call.version,
-                call.access_key_id,
-                call.principal_arn,
-                call.identity_type,
-                call.source_ip,
-                call.user_agent,
-                call.status,
-                call.error_code,
-                call.error_message,
-                json.dumps(call.params, sort_keys=True),
-            ),
-        )
+        self._execute(_INSERT_CALL, _call_row(call))
+
+    def record_calls(self, calls: Iterable[CallRecord]) -> int:
+        """Append many calls in one transaction; how many."""
+        rows = [_call_row(call) for call in calls]
+        with self.transaction() as db:
+            db.executemany(_INSERT_CALL, rows)
+        return len(rows)
 
     def calls(self, *, access_key_id: str | None = None, limit: int = 1000) -> list[CallRecord]:
         """Recorded calls, newest first, optionally only those made with one AccessKey."""
@@ -320,22 +330,50 @@ class Store:
                 "SELECT * FROM calls WHERE access_key_id = ? ORDER BY time DESC, id DESC LIMIT ?",
                 (access_key_id, limit),
             )
-        return [
-            CallRecord(
-                row["time"],
-                row["request_id"],
-                row["service"],
-                row["action"],
-                row["version"],
-                row["access_key_id"],
-                row["principal_arn"],
-                row["identity_type"],
-                row["source_ip"],
-                row["user_agent"],
-                row["status"],
-                row["error_code"],
-                row["error_message"],
-                json.loads(row["params"]),
-            )
-            for row in rows
-        ]
+        return [call_from_row(row) for row in rows]
+
+
+_INSERT_CALL = (
+    "INSERT INTO calls (time, request_id, service, action, version, access_key_id, "
+    "principal_arn, identity_type, source_ip, user_agent, status, error_code, "
+    "error_message, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _call_row(call: CallRecord) -> tuple[Any, ...]:
+    return (
+        call.time,
+        call.request_id,
+        call.service,
+        call.action,
+        call.version,
+        call.access_key_id,
+        call.principal_arn,
+        call.identity_type,
+        call.source_ip,
+        call.user_agent,
+        call.status,
+        call.error_code,
+        call.error_message,
+        json.dumps(call.params, sort_keys=True),
+    )
+
+
+def call_from_row(row: sqlite3.Row) -> CallRecord:
+    """The ``CallRecord`` of one row of ``calls``."""
+    return CallRecord(
+        row["time"],
+        row["request_id"],
+        row["service"],
+        row["action"],
+        row["version"],
+        row["access_key_id"],
+        row["principal_arn"],
+        row["identity_type"],
+        row["source_ip"],
+        row["user_agent"],
+        row["status"],
+        row["error_code"],
+        row["error_message"],
+        json.loads(row["params"]),
+    )
