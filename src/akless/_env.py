@@ -92,6 +92,9 @@ STS_REGION = EnvVar("ALIBABA_CLOUD_STS_REGION", "Region of the STS endpoint: sts
 VPC_ENDPOINT_ENABLED = EnvVar(
     "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "true selects the VPC STS endpoint sts-vpc.<region>."
 )
+REGION_ID = EnvVar(
+    "ALIBABA_CLOUD_REGION_ID", "Region of regional services (KMS, ActionTrail): kms.<region>."
+)
 RAM_ENDPOINT = EnvVar("ALIBABA_CLOUD_RAM_ENDPOINT", "RAM host or full URL.")
 KMS_ENDPOINT = EnvVar("ALIBABA_CLOUD_KMS_ENDPOINT", "KMS host or full URL.")
 ACTIONTRAIL_ENDPOINT = EnvVar("ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT", "ActionTrail host or full URL.")
@@ -107,6 +110,9 @@ EXPORT_DEPTH = EnvVar(
     "AKLESS_EXPORT_DEPTH", "How deeply `akless export` runs inside itself (guards loops)."
 )
 XDG_CACHE_HOME = EnvVar("XDG_CACHE_HOME", "Base folder of caches (akless: roles assumed by exec).")
+XDG_STATE_HOME = EnvVar(
+    "XDG_STATE_HOME", "Base folder of state (akless: journals of interrupted key rotations)."
+)
 
 ALL: tuple[EnvVar, ...] = tuple(value for value in globals().values() if isinstance(value, EnvVar))
 """Every variable in this registry, in declaration order."""

@@ -9,17 +9,14 @@ as the RSA key pair's ``sts.ap-northeast-1.aliyuncs.com``), except that a full U
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from akless import _env
+from akless._api_fields import Answer, ServiceClient, configured_endpoint
 from akless._env import Environ
-from akless._openapi import API_TIMEOUT, OpenApiClient, endpoint_url
-from akless._parsing import utc_timestamp
+from akless._openapi import API_TIMEOUT, endpoint_url
 from akless._time import Clock, system_clock
 from akless.credentials import Credentials
-from akless.errors import MalformedResponse
 from akless.transport import Timeout, Transport
 
 STS_VERSION = "2015-04-01"
@@ -36,11 +33,11 @@ def resolve_sts_endpoint(
     default: str = DEFAULT_STS_HOST,
 ) -> str:
     """The STS base URL from an explicit value, the environment, the region, or ``default``."""
-    if explicit:
-        return endpoint_url(explicit, source="sts_endpoint")
-    configured = _env.STS_ENDPOINT.get(environ)
-    if configured:
-        return endpoint_url(configured, source=_env.STS_ENDPOINT.name)
+    configured = configured_endpoint(
+        explicit, setting="sts_endpoint", variable=_env.STS_ENDPOINT, environ=environ
+    )
+    if configured is not None:
+        return configured
     region = region or _env.STS_REGION.get(environ)
     use_vpc = vpc if vpc is not None else _env.VPC_ENDPOINT_ENABLED.is_true(environ)
     if region:
@@ -71,7 +68,7 @@ class CallerIdentity:
     """The server's clock when it answered (its ``Date`` header), seconds since the epoch."""
 
 
-class StsClient:
+class StsClient(ServiceClient):
     """A client of one STS endpoint."""
 
     def __init__(
@@ -86,15 +83,16 @@ class StsClient:
         timeout: Timeout = API_TIMEOUT,
         environ: Environ | None = None,
     ) -> None:
-        self.endpoint = resolve_sts_endpoint(
-            endpoint, region=region_id, vpc=enable_vpc, environ=environ
-        )
         if transport is None and proxy is not None:
             from akless._http import HttpTransport
 
             transport = HttpTransport(proxy=proxy, environ=environ)
-        self._api = OpenApiClient(
-            self.endpoint, STS_VERSION, transport=transport, clock=clock, timeout=timeout
+        super().__init__(
+            resolve_sts_endpoint(endpoint, region=region_id, vpc=enable_vpc, environ=environ),
+            STS_VERSION,
+            transport=transport,
+            clock=clock,
+            timeout=timeout,
         )
 
     def assume_role(
@@ -118,8 +116,7 @@ class StsClient:
             params["Policy"] = policy
         if external_id is not None:
             params["ExternalId"] = external_id
-        body = self._api.call("AssumeRole", params, credentials)
-        return self._assumed_role("AssumeRole", body, provider_name)
+        return self._assumed_role(self._call("AssumeRole", params, credentials), provider_name)
 
     def assume_role_with_oidc(
         self,
@@ -142,8 +139,7 @@ class StsClient:
         }
         if policy is not None:
             params["Policy"] = policy
-        body = self._api.call("AssumeRoleWithOIDC", params)
-        return self._assumed_role("AssumeRoleWithOIDC", body, provider_name)
+        return self._assumed_role(self._call("AssumeRoleWithOIDC", params), provider_name)
 
     def generate_session_access_key(
         self,
@@ -165,82 +161,40 @@ class StsClient:
             access_key_id=public_key_id,
             access_key_secret=private_key,
         )
-        raw = body.get("SessionAccessKey")
-        if not isinstance(raw, dict):
-            raise MalformedResponse(
-                f"{action} at {self.endpoint} answered without SessionAccessKey",
-                endpoint=self.endpoint,
-                field="SessionAccessKey",
-            )
-        within = "SessionAccessKey."
+        raw = Answer(body, action=action, endpoint=self.endpoint).child("SessionAccessKey")
         return Credentials(
-            access_key_id=self._text(raw, "SessionAccessKeyId", action, within),
-            access_key_secret=self._text(raw, "SessionAccessKeySecret", action, within),
-            expiration=self._expiration(raw, action, within),
+            access_key_id=raw.text("SessionAccessKeyId"),
+            access_key_secret=raw.text("SessionAccessKeySecret"),
+            expiration=raw.timestamp("Expiration"),
             provider_name=provider_name,
         )
 
     def get_caller_identity(self, credentials: Credentials) -> CallerIdentity:
         """Who ``credentials`` belong to."""
-        body, served = self._api.call_with_server_time("GetCallerIdentity", {}, credentials)
+        action = "GetCallerIdentity"
+        body, served = self._api.call_with_server_time(action, {}, credentials)
+        answer = Answer(body, action=action, endpoint=self.endpoint)
         return CallerIdentity(
-            account_id=self._text(body, "AccountId", "GetCallerIdentity"),
-            arn=self._text(body, "Arn", "GetCallerIdentity"),
-            identity_type=self._text(body, "IdentityType", "GetCallerIdentity"),
-            principal_id=str(body.get("PrincipalId", "")),
-            user_id=body.get("UserId") or None,
-            role_id=body.get("RoleId") or None,
+            account_id=answer.text("AccountId"),
+            arn=answer.text("Arn"),
+            identity_type=answer.text("IdentityType"),
+            principal_id=answer.optional_text("PrincipalId") or "",
+            user_id=answer.optional_text("UserId"),
+            role_id=answer.optional_text("RoleId"),
             server_time=served,
         )
 
-    # -- parsing --
-
-    def _text(self, body: Mapping[str, Any], field: str, action: str, within: str = "") -> str:
-        value = body.get(field)
-        if not isinstance(value, str) or not value:
-            raise MalformedResponse(
-                f"{action} at {self.endpoint} answered without {within}{field}",
-                endpoint=self.endpoint,
-                field=f"{within}{field}",
-            )
-        return value
-
-    def _expiration(self, body: Mapping[str, Any], action: str, within: str) -> float:
-        text = self._text(body, "Expiration", action, within)
-        expiration = utc_timestamp(text)
-        if expiration is None:
-            raise MalformedResponse(
-                f"{action} at {self.endpoint} answered {within}Expiration {text[:40]!r}, "
-                "not YYYY-MM-DDThh:mm:ssZ",
-                endpoint=self.endpoint,
-                field=f"{within}Expiration",
-            )
-        return expiration
-
-    def _assumed_role(self, action: str, body: Mapping[str, Any], provider: str) -> AssumedRole:
-        raw = body.get("Credentials")
-        if not isinstance(raw, dict):
-            raise MalformedResponse(
-                f"{action} at {self.endpoint} answered without Credentials",
-                endpoint=self.endpoint,
-                field="Credentials",
-            )
-        fields = {
-            name: self._text(raw, name, action, within="Credentials.")
-            for name in ("AccessKeyId", "AccessKeySecret", "SecurityToken")
-        }
-        expiration = self._expiration(raw, action, "Credentials.")
-        user = body.get("AssumedRoleUser")
-        if not isinstance(user, dict):
-            user = {}
+    def _assumed_role(self, answer: Answer, provider: str) -> AssumedRole:
+        raw = answer.child("Credentials")
+        user = answer.optional_child("AssumedRoleUser")
         return AssumedRole(
             credentials=Credentials(
-                access_key_id=fields["AccessKeyId"],
-                access_key_secret=fields["AccessKeySecret"],
-                security_token=fields["SecurityToken"],
-                expiration=expiration,
+                access_key_id=raw.text("AccessKeyId"),
+                access_key_secret=raw.text("AccessKeySecret"),
+                security_token=raw.text("SecurityToken"),
+                expiration=raw.timestamp("Expiration"),
                 provider_name=provider,
             ),
-            arn=str(user.get("Arn", "")),
-            assumed_role_id=str(user.get("AssumedRoleId", "")),
+            arn=(user and user.optional_text("Arn")) or "",
+            assumed_role_id=(user and user.optional_text("AssumedRoleId")) or "",
         )

@@ -32,6 +32,8 @@ OFFICIAL_NAMES = {
     "ALIBABA_CLOUD_CREDENTIALS_URI",
     "ALIBABA_CLOUD_STS_REGION",
     "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED",
+    # the aliyun CLI's and SDKs' region variable, which regional API clients (KMS, ActionTrail) read
+    "ALIBABA_CLOUD_REGION_ID",
     # the aliyun CLI's own switch, which akless exec sets for the programs it runs
     "ALIBABA_CLOUD_IGNORE_PROFILE",
 }
@@ -49,8 +51,9 @@ AKLESS_OWN = {
     "AKLESS_EXPORT_DEPTH",
 }
 STANDARD = {
-    # not Alibaba's nor akless's: the XDG base-directory variable for caches
+    # not Alibaba's nor akless's: the XDG base-directory variables for caches and state
     "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
 }
 NAMES = [variable.name for variable in _env.ALL]
 
