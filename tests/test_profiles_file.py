@@ -210,6 +210,7 @@ def _valid_values(kind: str, tmp_path: Path) -> dict[str, str]:
         },
         "rsa_key_pair": {"public_key_id": "LTRSA0example", "private_key_file": str(key_file)},
         "credentials_uri": {"credentials_uri": f"http://127.0.0.1:9/c?token={TOKEN}"},
+        "kms_ram_secret": {"secret_name": "app-access-key", "region_id": "cn-hangzhou"},
     }[kind]
 
 

@@ -34,9 +34,10 @@ _REQUIRED: dict[str, tuple[tuple[str, _env.EnvVar | None], ...]] = {
         ("oidc_token_file_path", _env.OIDC_TOKEN_FILE),
     ),
     "credentials_uri": (("credentials_uri", _env.CREDENTIALS_URI),),
+    "kms_ram_secret": (("secret_name", None),),
 }
 """Every type, in the official order, with the fields it needs and the variable that may
-stand in for a field."""
+stand in for a field (``kms_ram_secret`` is akless's own)."""
 TYPES = tuple(_REQUIRED)
 _CONFIG_FIELDS = {
     "duration_seconds": "role_session_expiration",
@@ -44,7 +45,7 @@ _CONFIG_FIELDS = {
 }
 """Providers' parameter names that ``Config`` spells differently."""
 _SECRET_FIELDS = frozenset({"access_key_secret", "security_token", "bearer_token"})
-_URL_FIELDS = frozenset({"proxy", "credentials_uri"})
+_URL_FIELDS = frozenset({"proxy", "credentials_uri", "kms_endpoint"})
 """Shown without user info (a proxy password) or query string (a token)."""
 _STS_TIMEOUT_MS = (5000, 10000)
 _METADATA_TIMEOUT_MS = (1000, 1000)
@@ -92,15 +93,21 @@ FIELDS = (
     "timeout",
     "connect_timeout",
     "proxy",
+    "secret_name",
+    "kms_endpoint",
+    "region_id",
 )
-"""Every field, in the official order (plus ``sts_region_id`` and ``enable_vpc``)."""
+"""Every field, in the official order (plus ``sts_region_id`` and ``enable_vpc``, and the
+``kms_ram_secret`` type's ``secret_name``, ``kms_endpoint`` and ``region_id``)."""
 
 
 class Config:
     """What credential to use, and how to reach the services that provide it.
 
     ``type`` is one of ``access_key``, ``sts``, ``bearer``, ``ecs_ram_role``, ``ram_role_arn``,
-    ``rsa_key_pair``, ``oidc_role_arn``, ``credentials_uri``. ``repr`` shows the fields that are
+    ``rsa_key_pair``, ``oidc_role_arn``, ``credentials_uri``, or akless's own ``kms_ram_secret``
+    (the AccessKey in KMS RAM secret ``secret_name``, read from ``kms_endpoint`` or the KMS of
+    ``region_id`` with the default chain's credentials). ``repr`` shows the fields that are
     set, but never a secret, token, proxy password or URL query, and the AccessKey ID masked.
 
     As in the official library: ``timeout`` (read) and ``connect_timeout`` are milliseconds;
@@ -135,6 +142,9 @@ class Config:
     timeout: int | None
     connect_timeout: int | None
     proxy: str | None
+    secret_name: str | None
+    kms_endpoint: str | None
+    region_id: str | None
 
     def __init__(
         self,
@@ -166,6 +176,9 @@ class Config:
         timeout: int | None = None,
         connect_timeout: int | None = None,
         proxy: str | None = None,
+        secret_name: str | None = None,
+        kms_endpoint: str | None = None,
+        region_id: str | None = None,
     ) -> None:
         self.type = type
         self.access_key_id = access_key_id
@@ -194,6 +207,9 @@ class Config:
         self.timeout = timeout
         self.connect_timeout = connect_timeout
         self.proxy = proxy
+        self.secret_name = secret_name
+        self.kms_endpoint = kms_endpoint
+        self.region_id = region_id
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Config):
@@ -355,6 +371,16 @@ def _build(config: Config, kind: str) -> CredentialsProvider:
             private_key_file=config.private_key_file,
             duration_seconds=config.role_session_expiration,
             **sts,
+        )
+    if kind == "kms_ram_secret":
+        from akless.providers.kms_ram_secret import KmsRamSecretProvider
+
+        return KmsRamSecretProvider(
+            str(config.secret_name),
+            kms_endpoint=config.kms_endpoint,
+            region_id=config.region_id,
+            timeout=sts["timeout"],
+            proxy=config.proxy,
         )
     if kind == "credentials_uri":
         from akless.providers.credentials_uri import CredentialsUriProvider

@@ -30,7 +30,7 @@ from akless import _env
 from akless._env import Environ
 from akless._files import read_credentials_file, write_credentials_file
 from akless._ini_document import Document, locked
-from akless.credentials import mask_key_id
+from akless.credentials import Credentials, mask_key_id
 from akless.errors import ConfigurationError, CredentialsUnavailable
 from akless.providers._selection import selected_profile
 from akless.providers.profile import ALIASES, DEFAULT_PROFILE, WHAT, candidate_paths, parse_ini
@@ -53,6 +53,7 @@ KEYS: Mapping[str, tuple[str, ...]] = {
     "oidc_role_arn": ("role_arn", "oidc_provider_arn", "oidc_token_file_path", *_ROLE_KEYS),
     "rsa_key_pair": ("public_key_id", "private_key_file", *_ROLE_KEYS[2:]),
     "credentials_uri": ("credentials_uri",),
+    "kms_ram_secret": ("secret_name", "source_profile", "kms_endpoint", "region_id"),
 }
 """Each type ``akless.providers.profile`` reads and the keys it reads for it, in writing order
 (every type also takes ``enable``)."""
@@ -63,6 +64,7 @@ REQUIRED: Mapping[str, tuple[str, ...]] = {
     "oidc_role_arn": KEYS["oidc_role_arn"][:3],
     "rsa_key_pair": KEYS["rsa_key_pair"][:2],
     "credentials_uri": KEYS["credentials_uri"],
+    "kms_ram_secret": ("secret_name",),
 }
 # fmt: on
 _FLAGS = ("enable", "enable_vpc")
@@ -432,3 +434,66 @@ def _unusual(path: Path) -> ConfigurationError:
         "header or a multi-line value); the file was not changed, edit it by hand",
         source=str(path),
     )
+
+
+# -- the AccessKey a profile holds (for ``akless keys rotate``) ---------------------------------
+
+_KEY_HOLDERS = ("access_key", "ram_role_arn")
+"""Types that can hold a long-term AccessKey pair in the profile itself."""
+
+
+def stored_access_key(
+    name: str, *, path: str | Path | None = None, environ: Environ | None = None
+) -> Credentials:
+    """The long-term AccessKey profile ``name`` holds itself (an ``access_key`` profile, or a
+    ``ram_role_arn`` profile with its own key): what a key rotation replaces. The result never
+    shows its secret; a profile of another type is a ``ConfigurationError``."""
+    target = credentials_path(path, environ)
+    text = _read(target)
+    if text is None:
+        raise ConfigurationError(f"there is no credentials file at {target}", source=str(target))
+    parser = _parse_unchanged(text, target)
+    sections = {section: dict(parser[section]) for section in parser.sections()}
+    keys = sections[_require(sections, name, target)]
+    kind = (keys.get("type") or "").strip().lower()
+    key_id, secret = keys.get("access_key_id"), keys.get("access_key_secret")
+    if kind not in _KEY_HOLDERS or not key_id or not secret or keys.get("security_token"):
+        raise _error(target, name, f"a {kind or 'typeless'} profile holds no long-term AccessKey")
+    return Credentials(key_id, secret, provider_name="profile/static_ak")
+
+
+def replace_access_key(
+    name: str,
+    credentials: Credentials,
+    *,
+    path: str | Path | None = None,
+    environ: Environ | None = None,
+) -> ProfileChange:
+    """Put ``credentials`` (a long-term AccessKey) in profile ``name`` in place of the key it
+    holds, changing nothing else in the file (atomic, 0600, read back before it is written)."""
+    if credentials.is_temporary:
+        raise ConfigurationError("only a long-term AccessKey can replace a profile's key")
+    target = credentials_path(path, environ)
+    chosen = selected_profile(environ) or DEFAULT_PROFILE
+    pair = {
+        "access_key_id": credentials.access_key_id,
+        "access_key_secret": credentials.access_key_secret,
+    }
+    for key, value in pair.items():
+        if not value or _breaks_value(value):
+            raise _error(target, name, f"the new {key} cannot be written to an INI file")
+
+    def edit(document: Document, old: _Sections) -> tuple[_Sections, ProfileChange]:
+        section = _require(old, name, target)
+        kind = (old[section].get("type") or "").strip().lower()
+        if kind not in _KEY_HOLDERS or "access_key_id" not in old[section]:
+            raise _error(target, name, f"a {kind or 'typeless'} profile holds no AccessKey")
+        document.update(section, pair)
+        new = {**old, section: {**old[section], **pair}}
+        return new, ProfileChange(str(target), "replaced", _summary(section, new[section], chosen))
+
+    return _edit(target, edit)
+
+
+def _breaks_value(text: str) -> bool:
+    return any(mark in text for mark in "\r\n#%;") or text != text.strip()

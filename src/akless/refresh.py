@@ -101,7 +101,9 @@ class Refresher:
     """Serves a cached credential and renews it through ``fetch`` (see the module docstring).
 
     ``name`` names the provider in errors and logs. ``clock`` is wall time (expiry),
-    ``monotonic`` schedules retries, ``rng`` jitters them.
+    ``monotonic`` schedules retries, ``rng`` jitters them. ``windows`` decides when a fresh
+    credential is due (``windows_for`` unless the source knows better, as a KMS RAM secret
+    does: its key does not expire, but is replaced on a schedule the secret announces).
     """
 
     def __init__(
@@ -112,8 +114,10 @@ class Refresher:
         clock: Clock = system_clock,
         monotonic: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        windows: Callable[[Credentials, float], Windows] = windows_for,
     ) -> None:
         self._fetch = fetch
+        self._windows = windows
         self.name = name
         self._clock = clock
         self._monotonic = monotonic
@@ -137,6 +141,21 @@ class Refresher:
         with self._lock:
             self._cached = None
             self._retry_at = 0.0
+
+    def mark_stale(self, credentials: Credentials | None = None) -> bool:
+        """Make the cached credential (only if it is still ``credentials``, when given) due
+        now, because its user found it no longer works: the next caller refreshes it and the
+        others wait for that one refresh. If the refresh fails, the old credential is served
+        again until it expires, and retries are throttled as usual. Whether it was marked."""
+        with self._lock:
+            cached = self._cached
+            if cached is None or (credentials is not None and cached.credentials != credentials):
+                return False
+            now = self._clock()
+            expires = cached.windows.expires_at
+            self._cached = _Cached(cached.credentials, Windows(now, min(now, expires), expires))
+            self._retry_at = 0.0
+            return True
 
     # -- the two entry points -------------------------------------------------------------------
 
@@ -230,7 +249,7 @@ class Refresher:
                 raise  # KeyboardInterrupt, SystemExit: after releasing the waiters
             return
         with self._lock:
-            self._cached = _Cached(credentials, windows_for(credentials, now))
+            self._cached = _Cached(credentials, self._windows(credentials, now))
             self._failures = 0
             self._last_error = None
             self._retry_at = 0.0

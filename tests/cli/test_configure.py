@@ -104,7 +104,7 @@ def test_interactive_role_profile_from_a_source_profile_asks_no_secret(akless: A
     outcome = akless("configure", "set", "deploy", input=f"ram_role_arn\n{ROLE}\ndev\nci\n")
 
     assert outcome.code == 0, outcome.err
-    assert "secret" not in outcome.out.lower()
+    assert "accesskey secret" not in outcome.out.lower()  # never prompted for
     assert "long-term" not in outcome.err
     assert (
         ini()
@@ -113,6 +113,20 @@ def test_interactive_role_profile_from_a_source_profile_asks_no_secret(akless: A
             f"[deploy]\ntype = ram_role_arn\nsource_profile = dev\nrole_arn = {ROLE}\n"
             "role_session_name = ci\n"
         )
+    )
+
+
+def test_a_kms_ram_secret_profile_names_the_secret_and_who_reads_it(akless: Akless) -> None:
+    set_dev(akless)
+
+    outcome = akless("configure", "set", "app", input="kms_ram_secret\napp-key\ndev\n")
+
+    assert outcome.code == 0, outcome.err
+    assert "accesskey secret" not in outcome.out.lower()  # the key lives in KMS, not here
+    assert (
+        ini()
+        .read_text()
+        .endswith("[app]\ntype = kms_ram_secret\nsecret_name = app-key\nsource_profile = dev\n")
     )
 
 

@@ -46,6 +46,7 @@ SETTINGS = (
     ("--source-profile", "source_profile", "Profile whose credentials assume the role."),
     ("--public-key-id", "public_key_id", "Public key ID of an RSA key pair (Japan site)."),
     ("--private-key-file", "private_key_file", "PEM private key file of that key pair."),
+    ("--secret-name", "secret_name", "KMS RAM secret holding the AccessKey (kms_ram_secret)."),
 )
 """Each flag of ``set`` and the key it sets in the profile."""
 
@@ -71,6 +72,10 @@ PROMPTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("private_key_file", "Private key file", True),
     ),
     "credentials_uri": (("credentials_uri", "Credentials URI", True),),
+    "kms_ram_secret": (
+        ("secret_name", "KMS secret name", True),
+        ("source_profile", "Profile that reads KMS (blank: the default chain)", False),
+    ),
 }
 """What the interactive ``set`` asks for each type (key, question, required); other keys by flag."""
 

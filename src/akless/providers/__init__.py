@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from akless.providers.ecs_ram_role import EcsRamRoleProvider
     from akless.providers.environment import EnvironmentProvider
     from akless.providers.external import ExternalProcessProvider
+    from akless.providers.kms_ram_secret import KmsRamSecretProvider
     from akless.providers.oidc import OidcRoleArnProvider
     from akless.providers.profile import ProfileProvider
     from akless.providers.ram_role_arn import RamRoleArnProvider
@@ -30,6 +31,7 @@ _MODULES = {
     "EcsRamRoleProvider": "ecs_ram_role",
     "EnvironmentProvider": "environment",
     "ExternalProcessProvider": "external",
+    "KmsRamSecretProvider": "kms_ram_secret",
     "OidcRoleArnProvider": "oidc",
     "ProfileProvider": "profile",
     "RamRoleArnProvider": "ram_role_arn",
@@ -46,6 +48,7 @@ __all__ = [
     "EcsRamRoleProvider",
     "EnvironmentProvider",
     "ExternalProcessProvider",
+    "KmsRamSecretProvider",
     "OidcRoleArnProvider",
     "ProfileProvider",
     "RamRoleArnProvider",

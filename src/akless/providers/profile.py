@@ -15,6 +15,12 @@ Go tool's ``~/.alibabacloud/credentials``; the profile is the one named to the p
     role_arn = acs:ram::123456789012:role/deploy
     enable = true                   # false hides the profile
 
+    [app]
+    type = kms_ram_secret           # akless's own: the AccessKey a KMS RAM secret holds
+    secret_name = app-access-key
+    region_id = cn-hangzhou         # or kms_endpoint = host or URL
+    source_profile = deploy         # reads KMS; without it, the default chain minus this file
+
 Results are named ``profile/<inner>``: ``profile/static_ak``, ``profile/ram_role_arn/static_ak``.
 """
 
@@ -54,6 +60,7 @@ TYPES = (
     "oidc_role_arn",
     "rsa_key_pair",
     "credentials_uri",
+    "kms_ram_secret",
 )
 ALIASES = {"sts_token": "sts", "bearer_token": "bearer"}
 
@@ -218,6 +225,7 @@ class _Sections:
             "oidc_role_arn": self._oidc_role_arn,
             "rsa_key_pair": self._rsa_key_pair,
             "credentials_uri": self._credentials_uri,
+            "kms_ram_secret": self._kms_ram_secret,
         }
 
     def _section_of(self, name: str) -> str:
@@ -333,6 +341,31 @@ class _Sections:
         uri = fields.need("credentials_uri")
         with fields.building():
             return CredentialsUriProvider(uri, **self._common)
+
+    def _kms_ram_secret(self, fields: ProfileFields, chain: tuple[str, ...]) -> CredentialsProvider:
+        from akless.providers.kms_ram_secret import KmsRamSecretProvider
+
+        secret_name = fields.need("secret_name")
+        source_name = fields.text("source_profile")
+        if source_name is not None:
+            source = self.build(source_name, chain)
+        else:
+            # The default chain, less this file's step: that step could lead back to this
+            # very profile, and a profile here that reads KMS is named by source_profile.
+            from akless.chain import ChainProvider, default_chain
+
+            steps = default_chain(**self._common)
+            source = ChainProvider(
+                [step for step in steps if not isinstance(step, ProfileProvider)]
+            )
+        with fields.building():
+            return KmsRamSecretProvider(
+                secret_name,
+                source=source,
+                kms_endpoint=fields.text("kms_endpoint"),
+                region_id=fields.text("region_id"),
+                **self._common,
+            )
 
     def _role_settings(self, fields: ProfileFields) -> dict[str, Any]:
         return {
