@@ -10,7 +10,8 @@
     ├── TransportError               the network failed: refused, reset, unreachable (names the URL)
     │   └── TransportTimeout         ... or no answer within the timeout
     ├── ServiceError                 a service answered with an error (code, status, request id)
-    └── MalformedResponse            a service answered, but not in the documented shape
+    ├── MalformedResponse            a service answered, but not in the documented shape
+    └── NotFound                     the thing asked about (an AccessKey, a role) does not exist
 
 Messages never contain a secret, security token or bearer token. An error that wraps a
 lower-level one keeps it as ``__cause__`` (``raise ... from``).
@@ -108,3 +109,14 @@ class MalformedResponse(AklessError):
         super().__init__(message)
         self.endpoint = endpoint
         self.field = field
+
+
+class NotFound(AklessError):
+    """The thing a command is about does not exist where it was looked for: an AccessKey that is
+    not one of the user's keys, a role that does not exist. ``kind`` says what (``AccessKey``,
+    ``role``), ``name`` which one (an AccessKey ID, masked)."""
+
+    def __init__(self, message: str, *, kind: str, name: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.name = name

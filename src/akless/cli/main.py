@@ -7,6 +7,7 @@ Exit codes, the same for every command:
 1     findings, or the thing asked about was not found
 2     usage or configuration error (bad flag, file, value)
 3     remote error (a service refused or could not be reached)
+130   interrupted, or a confirmation declined
 ====  ====================================================
 """
 

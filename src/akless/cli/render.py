@@ -66,3 +66,18 @@ def note(message: str) -> None:
 def stdout_is_terminal() -> bool:
     """Whether standard output is a terminal (and not a pipe or a file)."""
     return sys.stdout.isatty()
+
+
+def aligned(rows: Sequence[Sequence[str]]) -> Any:
+    """Rows as plain columns, the first row the header: never wrapped or cut to the terminal's
+    width (an ID, an ARN or a time must stay whole), values shown literally."""
+    from rich.text import Text
+
+    if not rows:
+        return Text("")
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return Text("\n".join(lines))

@@ -23,6 +23,7 @@ from akless.errors import (
     CredentialsRefreshError,
     CredentialsUnavailable,
     MalformedResponse,
+    NotFound,
     ServiceError,
     TransportError,
 )
@@ -35,9 +36,14 @@ COMMANDS = {
     "serve": "akless.cli.serve",
     "configure": "akless.cli.configure",
     "scan": "akless.cli.scan",
+    "keys": "akless.cli.keys",
+    "audit": "akless.cli.audit",
+    "respond": "akless.cli.respond",
+    "revoke-sessions": "akless.cli.revoke",
     "emulator": "akless.cli.emulator",
 }
-"""Command name -> module defining a click command of the same name (imported when used)."""
+"""Command name -> module defining a click command of the same name, ``-`` written ``_``
+(imported when used)."""
 
 EXIT_INTERRUPTED = 130
 
@@ -52,7 +58,8 @@ class _Commands(click.Group):
         module = COMMANDS.get(cmd_name)
         if module is None:
             return None
-        command: click.Command = getattr(importlib.import_module(module), cmd_name)
+        attribute = cmd_name.replace("-", "_")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
 
 
@@ -109,7 +116,7 @@ def _run(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         click.echo("akless: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except CredentialsUnavailable as error:  # includes NoCredentialsFound
+    except (CredentialsUnavailable, NotFound) as error:  # includes NoCredentialsFound
         click.echo(f"akless: {error}", err=True)
         return EXIT_NOT_FOUND
     except (ServiceError, TransportError, MalformedResponse, CredentialsRefreshError) as error:
