@@ -11,6 +11,7 @@ BENCHMARKS = {
     "serve": "bench.serve",
     "cli": "bench.cli",
     "scan": "bench.scan",
+    "response": "bench.response",
 }
 
 
