@@ -21,7 +21,7 @@ from typing import Any
 from akless._time import Clock
 from akless.emulator import ids
 from akless.emulator.cloud_iam import IamApi
-from akless.emulator.cloud_kms import SecretsApi
+from akless.emulator.cloud_ram_secrets import RamSecretsApi
 from akless.emulator.faults import Faults
 from akless.emulator.gateway import Gateway
 from akless.emulator.identity import (
@@ -70,11 +70,11 @@ def _finite(what: str, value: float) -> float:
     return number
 
 
-class Cloud(IamApi, SecretsApi):
+class Cloud(IamApi, RamSecretsApi):
     """The state and rules of one emulated account (thread-safe).
 
     Policies, AccessKey management and session revocation come from ``IamApi``, KMS secrets
-    from ``SecretsApi``.
+    from ``SecretsApi`` and RAM secrets' rotation from ``RamSecretsApi``.
     """
 
     def __init__(

@@ -1,7 +1,7 @@
 """KMS 2016-01-20 Secrets Manager: CreateSecret, GetSecretValue, PutSecretValue, RotateSecret,
 DescribeSecret, DeleteSecret and ListSecrets, for generic secrets and RAM secrets
 (``SecretType=RAMCredentials``), following section 7 of the protocol fact sheet. Rotation and
-its grace period are described in ``cloud_kms.py``.
+its grace period are described in ``cloud_ram_secrets.py``.
 
 Emulator choices where the fact sheet is silent:
 
@@ -25,7 +25,8 @@ from typing import Any
 
 from akless._time import format_timestamp
 from akless.emulator import permissions
-from akless.emulator.cloud_kms import CURRENT, GENERIC_TYPE, PREVIOUS, RAM_TYPE, extended_config
+from akless.emulator.cloud_kms import CURRENT, GENERIC_TYPE, PREVIOUS, RAM_TYPE
+from akless.emulator.cloud_ram_secrets import extended_config
 from akless.emulator.errors import Refused, invalid, missing
 from akless.emulator.records import Secret, SecretVersion
 from akless.emulator.services import ActionContext, Service
