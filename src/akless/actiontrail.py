@@ -110,7 +110,7 @@ class ActionTrailClient(RegionalServiceClient):
             next_token=answer.optional_text("NextToken"),
         )
 
-    def iter_events(
+    def iter_pages(
         self,
         credentials: Credentials,
         *,
@@ -119,8 +119,9 @@ class ActionTrailClient(RegionalServiceClient):
         end: float | None = None,
         max_results: int = MAX_RESULTS,
         direction: str = "BACKWARD",
-    ) -> Iterator[Event]:
-        """Every event ``lookup_events`` would page through, one page fetched at a time."""
+    ) -> Iterator[EventPage]:
+        """Every page ``lookup_events`` chains by ``NextToken``, each fetched only when the one
+        before is used up; a token handed back twice is ``MalformedResponse``, not a loop."""
         token: str | None = None
         seen: set[str] = set()
         while True:
@@ -133,7 +134,7 @@ class ActionTrailClient(RegionalServiceClient):
                 next_token=token,
                 direction=direction,
             )
-            yield from page.events
+            yield page
             token = page.next_token
             if token is None:
                 return
@@ -144,6 +145,27 @@ class ActionTrailClient(RegionalServiceClient):
                     field="NextToken",
                 )
             seen.add(token)
+
+    def iter_events(
+        self,
+        credentials: Credentials,
+        *,
+        access_key_id: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+        max_results: int = MAX_RESULTS,
+        direction: str = "BACKWARD",
+    ) -> Iterator[Event]:
+        """Every event ``lookup_events`` would page through, one page fetched at a time."""
+        for page in self.iter_pages(
+            credentials,
+            access_key_id=access_key_id,
+            start=start,
+            end=end,
+            max_results=max_results,
+            direction=direction,
+        ):
+            yield from page.events
 
 
 def _event(answer: Answer, index: int, raw: object) -> Event:

@@ -111,11 +111,7 @@ def audit_key(
     oldest: float | None = None
     newest: float | None = None
     complete = True
-    token: str | None = None
-    while True:
-        page = trail.lookup_events(
-            caller, access_key_id=access_key_id, start=start, end=end, next_token=token
-        )
+    for page in trail.iter_pages(caller, access_key_id=access_key_id, start=start, end=end):
         for event in page.events:
             if limit is not None and total >= limit:
                 complete = False
@@ -141,8 +137,7 @@ def audit_key(
             days[format_timestamp(time)[:10]] += 1
         if on_page is not None:
             on_page(total)
-        token = page.next_token
-        if not complete or token is None:
+        if not complete:
             break
     ordered = sorted(groups.items(), key=lambda item: (-item[1].count, item[0]))
     return Audit(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from akless._durations import describe_duration
 from akless._time import Clock, format_timestamp, system_clock
 from akless.credentials import Credentials, mask_key_id
-from akless.errors import ConfigurationError, NotFound, ServiceError
+from akless.errors import AklessError, ConfigurationError, NotFound, ServiceError
 from akless.rotation_journal import Journal, JournalStore
 from akless.rotation_targets import KmsTarget, StdoutTarget, Target
 
@@ -107,7 +107,16 @@ def rotate_key(
     the journal says, else ``DEFAULT_GRACE``)."""
     if target.managed_by_kms and isinstance(target, KmsTarget):
         return _rotate_by_kms(rotator, target)
-    return _Run(rotator, target, caller, user_name, grace).run()
+    try:
+        return _Run(rotator, target, caller, user_name, grace).run()
+    except AklessError as error:
+        done = [step.action for step in rotator.steps if step.done]
+        if done:  # the journal knows where it stopped: say so, and how to finish
+            error.add_hint(
+                f"the rotation stopped after {', '.join(done)}: run the same rotation again "
+                "to finish it"
+            )
+        raise
 
 
 def _rotate_by_kms(rotator: Rotator, target: KmsTarget) -> Rotation:
@@ -128,6 +137,17 @@ def _rotate_by_kms(rotator: Rotator, target: KmsTarget) -> Rotation:
     )
 
 
+def _journal_target(
+    rotator: Rotator, target: Target, caller: Credentials, user_name: str | None
+) -> str:
+    """What the journal of this rotation is filed under: the target, and for standard output
+    (which holds no key to tell one rotation from another) the calling user's ARN, so one
+    user's unfinished rotation is never mistaken for another's."""
+    if not isinstance(target, StdoutTarget) or user_name is not None:
+        return target.spec
+    return f"{target.spec}:{rotator.sts.get_caller_identity(caller).arn}"
+
+
 class _Run:
     def __init__(
         self,
@@ -144,7 +164,8 @@ class _Run:
         self.grace = grace
         self.held = target.current()
         self.new: Credentials | None = None
-        self.journal: Journal | None = rotator.journals.load(target.spec, user_name)
+        self.journal_target = _journal_target(rotator, target, caller, user_name)
+        self.journal: Journal | None = rotator.journals.load(self.journal_target, user_name)
 
     @property
     def whose(self) -> str:
@@ -210,7 +231,7 @@ class _Run:
                 f"not use (akless keys delete {others[0]}), then rotate",
                 source="--target",
             )
-        self.journal = Journal(self.target.spec, self.user, old, started=self.r.clock())
+        self.journal = Journal(self.journal_target, self.user, old, started=self.r.clock())
         self.save()
         if not self.r.dry_run:
             self.r.checkpoint("started")

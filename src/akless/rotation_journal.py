@@ -34,7 +34,8 @@ class Journal:
     """One rotation in progress."""
 
     target: str
-    """The target as given (``ini:PATH:PROFILE``, ``kms:NAME``, ``stdout``)."""
+    """The target as given (``ini:PATH:PROFILE``, ``kms:NAME``), or ``stdout:ARN`` for the
+    calling user's key printed to standard output."""
     user_name: str | None
     old_key_id: str | None
     """The key being replaced (``None``: the target held none)."""

@@ -15,8 +15,11 @@ from akless.cli.main import EXIT_OK, EXIT_USAGE
 from akless.credentials import Credentials
 from akless.emulator import EmulatorServer
 from akless.emulator.records import call_record
+from akless.errors import MalformedResponse
 from tests.cli.conftest import Akless
 from tests.cli.leak_response import assert_no_secret, one_line_error, profile_env
+from tests.library.fake_api import CALLER, FakeApi
+from tests.library.test_actiontrail_client import FULL_EVENT
 
 LEAKED = "LTAI5tLeakedKey00000001"
 DAY = 86400
@@ -143,3 +146,14 @@ def test_100k_events_first_page_and_first_seen_are_fast(akless_emulator: Emulato
     assert limited.complete is False
     assert earliest.time is not None
     assert earliest_took < 0.5
+
+
+def test_a_service_that_repeats_its_next_token_ends_the_audit_instead_of_looping() -> None:
+    page = {"Events": [{**FULL_EVENT, "eventId": "E-1"}], "NextToken": "same"}
+    api = FakeApi({"LookupEvents": page})
+    trail = ActionTrailClient("http://actiontrail.test", transport=api.transport)
+
+    with pytest.raises(MalformedResponse, match="NextToken it had already given"):
+        audit_key(trail, CALLER, LEAKED, start=0.0, end=60.0)
+
+    assert len(api.calls) == 2

@@ -11,14 +11,14 @@ import pytest
 
 from akless.credentials import Credentials
 from akless.emulator import EmulatorServer
-from akless.errors import ConfigurationError, NotFound, ServiceError
+from akless.errors import ConfigurationError, NotFound
 from akless.profiles_file import stored_access_key
 from akless.ram import RamClient
 from akless.rotation import Rotator, rotate_key
 from akless.rotation_journal import JournalStore
-from akless.rotation_targets import IniTarget
+from akless.rotation_targets import IniTarget, StdoutTarget
 from akless.sts import StsClient
-from tests.cli.leak_response import keys_of, write_profile
+from tests.cli.leak_response import keys_of, works, write_profile
 
 STEPS = ["started", "create", "recorded", "write", "verify", "disable", "delete"]
 """Every point a rotation can stop at, in order (``checkpoint`` names)."""
@@ -55,14 +55,6 @@ def rotator(emulator: EmulatorServer, tmp_path: Path, **settings: object) -> Rot
 
 def held(target: IniTarget) -> Credentials:
     return stored_access_key(target.profile, path=target.path)
-
-
-def works(emulator: EmulatorServer, credentials: Credentials) -> bool:
-    try:
-        StsClient(emulator.endpoint).get_caller_identity(credentials)
-    except ServiceError:
-        return False
-    return True
 
 
 def test_an_uninterrupted_rotation_leaves_only_the_new_key(
@@ -205,3 +197,26 @@ def test_a_target_holding_another_users_key_is_not_found(
 
     with pytest.raises(NotFound):
         rotate_key(rotator(akless_emulator, tmp_path), target, caller)
+
+
+def test_an_unfinished_stdout_rotation_of_one_user_is_not_taken_for_another_users(
+    akless_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    cloud = akless_emulator.cloud
+    cloud.create_user("bob")
+    bobs = cloud.create_access_key("bob")
+    printed: list[str] = []
+    stdout = StdoutTarget(printed.append)
+    waiting = rotate_key(rotator(akless_emulator, tmp_path), stdout,
+                         Credentials(bobs.access_key_id, bobs.secret), grace=3600)  # fmt: skip
+    assert waiting.status == "waiting"  # bob's journal stays, to delete his old key later
+
+    # The same machine, the same journal folder, another user rotating their own key.
+    mine = Credentials(cloud.identity.access_key_id, cloud.identity.access_key_secret)
+    result = rotate_key(rotator(akless_emulator, tmp_path), stdout, mine, grace=0)
+
+    assert result.status == "finished"
+    assert result.old_key_id == mine.access_key_id
+    assert keys_of(akless_emulator) == {result.new_key_id: "Active"}
+    assert len(printed) == 2  # bob's new key, then this user's
+    assert len(list((tmp_path / "journals").glob("*.json"))) == 1  # bob's, untouched
