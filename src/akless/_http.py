@@ -370,7 +370,11 @@ def _proxy_url(proxy: str) -> SplitResult:
 
 def _socket_error(error: BaseException, shown: str, doing: str) -> TransportError:
     if isinstance(error, (socket.timeout, TimeoutError)):
-        return TransportTimeout(f"timed out {doing} {shown}", url=shown)
+        return TransportTimeout(
+            f"timed out {doing} {shown}: the service is slow or unreachable; try again, or "
+            "check the endpoint",
+            url=shown,
+        )
     if isinstance(error, ConnectionRefusedError):
         return TransportError(
             f"connection refused by {shown}: is the service running and the endpoint right?",

@@ -21,7 +21,17 @@ from __future__ import annotations
 
 
 class AklessError(Exception):
-    """Base class of every error akless raises."""
+    """Base class of every error akless raises.
+
+    ``hints`` are what a caller on the way up added (what was already done, how to finish);
+    ``str()`` is the message alone, and the CLI prints the hints after it, on the same line.
+    """
+
+    hints: tuple[str, ...] = ()
+
+    def add_hint(self, hint: str) -> None:
+        """Add ``hint`` (``BaseException.add_note``, which Python 3.10 lacks)."""
+        self.hints = (*self.hints, hint)
 
 
 class ConfigurationError(AklessError):

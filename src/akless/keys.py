@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING
 
 from akless._time import format_timestamp
 from akless.credentials import Credentials, mask_key_id
-from akless.errors import ConfigurationError, NotFound
+from akless.errors import ConfigurationError, NotFound, ServiceError
 from akless.rotation_targets import IniTarget, Target
 
 if TYPE_CHECKING:
     from akless.ram import AccessKeyInfo, RamClient
 
 log = logging.getLogger("akless.actions")
+ACCESS_KEY_LIMIT = "LimitExceeded.User.AccessKey"
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,19 @@ def create_key(
             f"`akless keys rotate --target {target.spec}`",
             source="--target",
         )
-    created = ram.create_access_key(caller, user_name)
+    try:
+        created = ram.create_access_key(caller, user_name)
+    except ServiceError as error:
+        if not error.code.startswith(ACCESS_KEY_LIMIT):
+            raise
+        raise ServiceError(
+            f"{error}; RAM allows two AccessKeys per user: delete one {whose(user_name)} no "
+            "longer needs (akless keys list, then akless keys delete ID) and create again",
+            endpoint=error.endpoint,
+            status=error.status,
+            code=error.code,
+            request_id=error.request_id,
+        ) from error
     try:
         _store(target, created.credentials())
     except BaseException:

@@ -116,7 +116,9 @@ class RamClient(ServiceClient):
         self, credentials: Credentials, user_name: str | None = None
     ) -> NewAccessKey:
         """A new AccessKey for ``user_name`` (default: the caller)."""
-        key = self._call("CreateAccessKey", _user(user_name), credentials).child("AccessKey")
+        key = self._call("CreateAccessKey", _user(user_name, credentials), credentials).child(
+            "AccessKey"
+        )
         return NewAccessKey(
             access_key_id=key.text("AccessKeyId"),
             access_key_secret=key.text("AccessKeySecret"),
@@ -137,21 +139,25 @@ class RamClient(ServiceClient):
             raise ConfigurationError(
                 f"an AccessKey status is Active or Inactive, not {status!r}", source="status"
             )
-        params = {"UserAccessKeyId": access_key_id, "Status": status, **_user(user_name)}
+        params = {
+            "UserAccessKeyId": access_key_id,
+            "Status": status,
+            **_user(user_name, credentials),
+        }
         self._call("UpdateAccessKey", params, credentials)
 
     def delete_access_key(
         self, credentials: Credentials, access_key_id: str, user_name: str | None = None
     ) -> None:
         """Delete an AccessKey for good."""
-        params = {"UserAccessKeyId": access_key_id, **_user(user_name)}
+        params = {"UserAccessKeyId": access_key_id, **_user(user_name, credentials)}
         self._call("DeleteAccessKey", params, credentials)
 
     def list_access_keys(
         self, credentials: Credentials, user_name: str | None = None
     ) -> tuple[AccessKeyInfo, ...]:
         """The AccessKeys of ``user_name`` (default: the caller), without secrets."""
-        answer = self._call("ListAccessKeys", _user(user_name), credentials)
+        answer = self._call("ListAccessKeys", _user(user_name, credentials), credentials)
         return tuple(
             AccessKeyInfo(
                 access_key_id=key.text("AccessKeyId"),
@@ -165,7 +171,7 @@ class RamClient(ServiceClient):
         self, credentials: Credentials, access_key_id: str, user_name: str | None = None
     ) -> float | None:
         """When the AccessKey was last used, seconds since the epoch; ``None`` if never."""
-        params = {"UserAccessKeyId": access_key_id, **_user(user_name)}
+        params = {"UserAccessKeyId": access_key_id, **_user(user_name, credentials)}
         answer = self._call("GetAccessKeyLastUsed", params, credentials)
         return answer.child("AccessKeyLastUsed").optional_timestamp("LastUsedDate")
 
@@ -216,8 +222,18 @@ class RamClient(ServiceClient):
         self._call("DetachPolicyFromRole", params, credentials)
 
 
-def _user(user_name: str | None) -> dict[str, str]:
-    return {"UserName": user_name} if user_name else {}
+def _user(user_name: str | None, credentials: Credentials) -> dict[str, str]:
+    """``UserName``, or nothing for the calling user; an STS token belongs to a role session,
+    which has no AccessKeys, so RAM would only answer a bare ``MissingUserName``."""
+    if user_name:
+        return {"UserName": user_name}
+    if credentials.security_token is not None:
+        raise ConfigurationError(
+            "the credential in use is an STS token (a role session), which has no AccessKeys "
+            "of its own: name the RAM user whose keys are meant (--user NAME)",
+            source="user_name",
+        )
+    return {}
 
 
 def _policy(role_name: str, policy_name: str, policy_type: str) -> dict[str, str]:

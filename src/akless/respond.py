@@ -2,9 +2,10 @@
 here, and write an incident report (Markdown and JSON) that never contains a secret.
 
 ``respond`` disables the key (first: every minute counts), then gathers the rest and never
-fails for it: an audit that cannot be read is reported as such. Where the key is configured
-(``find_locations``): the INI credentials files, the aliyun CLI's config.json, environment
-variables holding the key ID, and files under the given paths (the leak scanner's findings).
+fails for it: a last use or an audit that cannot be read is reported as such. Where the key is
+configured (``find_locations``): the INI credentials files, the aliyun CLI's config.json,
+environment variables holding the key ID, and files under the given paths (the leak scanner's
+findings).
 Only places, never values: a location names a file and a line, a profile, or a variable.
 """
 
@@ -61,6 +62,8 @@ class Incident:
     scanned: tuple[str, ...]
     """Paths searched by the leak scanner (none when it is not installed)."""
     reports: tuple[str, ...] = ()
+    last_used_error: str | None = None
+    """Why ``last_used`` is unknown (RAM could not say), when it is."""
 
 
 def respond(
@@ -84,7 +87,12 @@ def respond(
         )
     find_key(ram, caller, access_key_id, user_name)
     change = set_key_status(ram, caller, access_key_id, "Inactive", user_name)
-    last = ram.get_access_key_last_used(caller, access_key_id, user_name)
+    last: float | None = None
+    last_used_error: str | None = None
+    try:
+        last = ram.get_access_key_last_used(caller, access_key_id, user_name)
+    except AklessError as error:  # the key is disabled: the report still gets written
+        last_used_error = str(error)
     audit: Audit | None = None
     audit_error: str | None = None
     try:
@@ -102,6 +110,7 @@ def respond(
         audit_error=audit_error,
         locations=locations,
         scanned=scanned,
+        last_used_error=last_used_error,
     )
     if report_dir is None:
         return incident
@@ -159,7 +168,7 @@ def render_markdown(incident: Incident) -> str:
         f"- Handled: {incident.handled} by `akless respond`",
         f"- Owner: {whose(incident.user_name)}",
         f"- Action: {'disabled' if incident.action == 'disabled' else 'already disabled'}",
-        f"- Last used (RAM): {incident.last_used or 'never'}",
+        f"- Last used (RAM): {_last_used(incident)}",
         "",
         "## What the key did (ActionTrail, last 7 days)",
         "",
@@ -200,6 +209,12 @@ def render_markdown(incident: Incident) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _last_used(incident: Incident) -> str:
+    if incident.last_used_error:
+        return f"unknown ({incident.last_used_error})"
+    return incident.last_used or "never"
 
 
 def _ini_locations(access_key_id: str, environ: Environ | None) -> list[Location]:

@@ -21,7 +21,7 @@ from akless._files import read_credentials_file, write_credentials_file
 from akless._parsing import parse_json
 from akless._time import Clock, format_timestamp, system_clock
 from akless.credentials import Credentials
-from akless.errors import ConfigurationError, NotFound, ServiceError
+from akless.errors import AklessError, ConfigurationError, NotFound, ServiceError
 
 if TYPE_CHECKING:
     from akless.ram import RamClient, RoleInfo
@@ -109,11 +109,22 @@ def revoke_sessions(
     )
     write_credentials_file(restore_file, json.dumps({"version": VERSION, **asdict(snapshot)}))
     log.info("saved the policies of role %s to %s", info.name, restore_file)
-    detached = []
-    for policy in snapshot.policies:
-        ram.detach_policy_from_role(caller, info.name, policy.name, policy.policy_type)
-        detached.append(f"{policy.policy_type}:{policy.name}")
-        log.info("detached policy %s (%s) from role %s", policy.name, policy.policy_type, info.name)
+    detached: list[str] = []
+    try:
+        for policy in snapshot.policies:
+            ram.detach_policy_from_role(caller, info.name, policy.name, policy.policy_type)
+            detached.append(f"{policy.policy_type}:{policy.name}")
+            log.info("detached policy %s (%s) from role %s", policy.name, policy.policy_type,
+                     info.name)  # fmt: skip
+    except AklessError as error:
+        # A second run would snapshot only what is left: the file written above is the one
+        # that can put everything back.
+        error.add_hint(
+            f"detached so far: {', '.join(detached) or 'nothing'}; every policy the role had is "
+            f"saved in {restore_file}: detach the rest by running revoke-sessions again with "
+            f"another --snapshot, and put them all back later with --restore {restore_file}"
+        )
+        raise
     lifetime = info.max_session_duration
     return Revocation(
         role_name=info.name,

@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from akless.credentials import Credentials
 from akless.emulator import EmulatorServer
+from akless.errors import ServiceError
+from akless.sts import StsClient
 from tests.cli.conftest import Outcome, emulator_env
 
 
@@ -73,3 +76,12 @@ def keys_of(emulator: EmulatorServer, user: str | None = None) -> dict[str, str]
     """The user's AccessKeys in the emulator: ID -> status."""
     name = user or emulator.cloud.identity.user_name
     return {key.access_key_id: key.status for key in emulator.cloud.list_access_keys(name)}
+
+
+def works(emulator: EmulatorServer, credentials: Credentials) -> bool:
+    """Whether ``credentials`` sign a call the emulator accepts (STS GetCallerIdentity)."""
+    try:
+        StsClient(emulator.endpoint).get_caller_identity(credentials)
+    except ServiceError:
+        return False
+    return True

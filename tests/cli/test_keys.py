@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from akless.cli.main import EXIT_NOT_FOUND, EXIT_OK, EXIT_REMOTE, EXIT_USAGE
+from akless.cli.root import EXIT_INTERRUPTED
 from akless.emulator import EmulatorServer
 from tests.cli.conftest import Akless
 from tests.cli.leak_response import (
@@ -18,8 +19,6 @@ from tests.cli.leak_response import (
     profile_env,
     profile_key,
 )
-
-ABORTED = 130
 
 
 def test_list_marks_the_key_in_use_and_shows_no_secret(
@@ -46,7 +45,7 @@ def test_disable_asks_first_and_declining_changes_nothing(
     environ = profile_env(akless_emulator)
 
     declined = akless("keys", "disable", spare.access_key_id, env=environ, input="n\n")
-    assert declined.code == ABORTED
+    assert declined.code == EXIT_INTERRUPTED
     assert keys_of(akless_emulator)[spare.access_key_id] == "Active"
 
     done = akless("keys", "disable", spare.access_key_id, env=environ, input="y\n")
@@ -183,5 +182,8 @@ def test_the_third_key_is_refused_by_ram(akless: Akless, akless_emulator: Emulat
     outcome = akless("keys", "create", "--target", "stdout", env=profile_env(akless_emulator))
 
     assert outcome.code == EXIT_REMOTE
-    assert "LimitExceeded.User.AccessKey" in one_line_error(outcome)
+    line = one_line_error(outcome)
+    assert "LimitExceeded.User.AccessKey" in line
+    assert line.endswith("delete one the calling user no longer needs (akless keys list, "
+                         "then akless keys delete ID) and create again")  # fmt: skip
     assert outcome.out == ""

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from akless.actiontrail import ActionTrailClient
 from akless.cli.main import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from akless.cli.root import EXIT_INTERRUPTED
 from akless.credentials import Credentials
 from akless.emulator import EmulatorServer
 from akless.emulator.records import call_record
-from akless.errors import ServiceError
+from akless.errors import TransportTimeout
+from akless.ram import RamClient
+from akless.respond import respond
+from akless.revoke import read_snapshot, restore_policies, revoke_sessions
 from akless.sts import StsClient
 from tests.cli.conftest import Akless
 from tests.cli.leak_response import (
@@ -23,9 +28,8 @@ from tests.cli.leak_response import (
     keys_of,
     one_line_error,
     profile_env,
+    works,
 )
-
-ABORTED = 130
 
 
 def leak(emulator: EmulatorServer, tmp_path: Path) -> tuple[str, str]:
@@ -94,7 +98,7 @@ def test_respond_asks_before_disabling(
     outcome = akless("respond", key_id, "--user", "ci-bot", "--no-scan", "--profile", "default",
                      "--report-dir", str(tmp_path), env=environ, input="n\n")  # fmt: skip
 
-    assert outcome.code == ABORTED
+    assert outcome.code == EXIT_INTERRUPTED
     assert keys_of(akless_emulator, "ci-bot")[key_id] == "Active"
     assert not list(tmp_path.glob("akless-incident-*"))
 
@@ -122,6 +126,49 @@ def test_respond_to_an_unknown_key(
     one_line_error(outcome)
 
 
+def test_respond_prints_the_report_paths_whole_for_copying(
+    akless: Akless, akless_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    environ = profile_env(akless_emulator)
+    key_id, _ = leak(akless_emulator, tmp_path)
+    reports = tmp_path / "incident reports of a long-named team" / "2026"
+
+    outcome = akless("respond", key_id, "--user", "ci-bot", "--yes", "--no-scan",
+                     "--profile", "default", "--report-dir", str(reports),
+                     env=environ)  # fmt: skip
+
+    assert outcome.code == EXIT_OK, outcome.err
+    for report in reports.iterdir():  # longer than a terminal line, and not cut or wrapped
+        assert str(report) in outcome.out.splitlines()[-1]
+
+
+class LastUseUnknown(RamClient):
+    """RAM that disables keys but times out when asked when one was last used."""
+
+    def get_access_key_last_used(self, *args: object, **kwargs: object) -> float | None:
+        raise TransportTimeout("timed out reading from the RAM endpoint", url=self.endpoint)
+
+
+def test_respond_still_reports_when_ram_cannot_say_when_the_key_was_last_used(
+    akless_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    profile_env(akless_emulator)
+    key_id, _ = leak(akless_emulator, tmp_path)
+    identity = akless_emulator.cloud.identity
+    caller = Credentials(identity.access_key_id, identity.access_key_secret)
+    endpoint = akless_emulator.endpoint
+
+    incident = respond(LastUseUnknown(endpoint), ActionTrailClient(endpoint), caller, key_id,
+                       now=akless_emulator.cloud.now(), user_name="ci-bot",
+                       report_dir=tmp_path / "reports")  # fmt: skip
+
+    assert keys_of(akless_emulator, "ci-bot")[key_id] == "Inactive"
+    assert incident.last_used is None
+    assert incident.last_used_error == "timed out reading from the RAM endpoint"
+    markdown = Path(incident.reports[0]).read_text()
+    assert "Last used (RAM): unknown (timed out" in markdown
+
+
 # --- revoke-sessions ----------------------------------------------------------------------------
 
 
@@ -130,14 +177,6 @@ def role_session(emulator: EmulatorServer) -> Credentials:
     user = Credentials(identity.access_key_id, identity.access_key_secret)
     sts = StsClient(emulator.endpoint)
     return sts.assume_role(user, role_arn=identity.role_arn, role_session_name="leaked").credentials
-
-
-def works(emulator: EmulatorServer, credentials: Credentials) -> bool:
-    try:
-        StsClient(emulator.endpoint).get_caller_identity(credentials)
-    except ServiceError:
-        return False
-    return True
 
 
 def test_revoke_sessions_then_restore(
@@ -169,6 +208,45 @@ def test_revoke_sessions_then_restore(
     assert works(akless_emulator, role_session(akless_emulator))  # new sessions work
 
 
+class DetachFailsOnce(RamClient):
+    """RAM that detaches the first policy, then fails on the second."""
+
+    detached = 0
+
+    def detach_policy_from_role(self, *args: str) -> None:
+        if self.detached == 1:
+            raise TransportTimeout("timed out reading from the RAM endpoint", url=self.endpoint)
+        super().detach_policy_from_role(*args)  # type: ignore[arg-type]
+        self.detached += 1
+
+
+def test_revoke_sessions_stopped_half_way_says_which_file_restores_everything(
+    akless_emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    cloud = akless_emulator.cloud
+    cloud.attach_policy_to_role("akless-dev-role", "AliyunRAMReadOnlyAccess")
+    before = {
+        (p.policy_name, p.policy_type) for p in cloud.list_policies_for_role("akless-dev-role")
+    }
+    identity = cloud.identity
+    caller = Credentials(identity.access_key_id, identity.access_key_secret)
+    snapshot = tmp_path / "role.json"
+
+    with pytest.raises(TransportTimeout) as caught:
+        revoke_sessions(DetachFailsOnce(akless_emulator.endpoint), caller, "akless-dev-role",
+                        snapshot)  # fmt: skip
+
+    (hint,) = caught.value.hints
+    assert hint.startswith("detached so far: System:")
+    assert f"--restore {snapshot}" in hint
+    ram = RamClient(akless_emulator.endpoint)
+    restore_policies(ram, caller, read_snapshot(snapshot), snapshot)
+    after = {
+        (p.policy_name, p.policy_type) for p in cloud.list_policies_for_role("akless-dev-role")
+    }
+    assert after == before
+
+
 def test_revoke_sessions_bad_input(
     akless: Akless, akless_emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,5 +265,5 @@ def test_revoke_sessions_bad_input(
     assert "no role named" in one_line_error(unknown)
     assert mismatch.code == EXIT_USAGE
     assert "akless-instance-role" in one_line_error(mismatch)
-    assert declined.code == ABORTED
+    assert declined.code == EXIT_INTERRUPTED
     assert akless_emulator.cloud.list_policies_for_role("akless-dev-role")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
-from akless.cli.main import EXIT_OK, EXIT_USAGE
+from akless.cli.main import EXIT_OK, EXIT_REMOTE, EXIT_USAGE
+from akless.cli.root import EXIT_INTERRUPTED
 from akless.emulator import EmulatorServer
+from akless.emulator.faults import Fault
 from tests.cli.conftest import Akless
 from tests.cli.leak_response import (
     assert_no_secret,
@@ -18,8 +20,6 @@ from tests.cli.leak_response import (
     profile_env,
     profile_key,
 )
-
-ABORTED = 130
 
 
 def test_rotate_the_profile_in_use(akless: Akless, akless_emulator: EmulatorServer) -> None:
@@ -38,6 +38,30 @@ def test_rotate_the_profile_in_use(akless: Akless, akless_emulator: EmulatorServ
     assert akless("whoami", env=environ).code == EXIT_OK
 
 
+def test_a_rotation_stopped_by_an_outage_says_so_and_finishes_when_run_again(
+    akless: Akless, akless_emulator: EmulatorServer
+) -> None:
+    identity = akless_emulator.cloud.identity
+    environ = profile_env(akless_emulator)
+    akless_emulator.cloud.faults.add(Fault(service="sts", down="refuse"))  # the proof fails
+
+    stopped = akless("keys", "rotate", "--grace", "0", "--yes", env=environ)
+
+    assert stopped.code == EXIT_REMOTE
+    assert stopped.err.splitlines()[-1].endswith(
+        "closed the connection without answering; the rotation stopped after create, write: "
+        "run the same rotation again to finish it"
+    )
+    assert keys_of(akless_emulator)[identity.access_key_id] == "Active"  # not disabled unproven
+
+    akless_emulator.cloud.faults.clear()
+    again = akless("keys", "rotate", "--grace", "0", "--yes", env=environ)
+
+    assert again.code == EXIT_OK, again.err
+    new_id, _ = profile_key(credentials_file().read_text())
+    assert keys_of(akless_emulator) == {new_id: "Active"}
+
+
 def test_rotate_asks_first_showing_the_plan(
     akless: Akless, akless_emulator: EmulatorServer
 ) -> None:
@@ -46,7 +70,7 @@ def test_rotate_asks_first_showing_the_plan(
 
     outcome = akless("keys", "rotate", env=environ, input="n\n")
 
-    assert outcome.code == ABORTED
+    assert outcome.code == EXIT_INTERRUPTED
     assert "create a new AccessKey" in outcome.err
     assert credentials_file().read_text() == text
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from akless.credentials import Credentials
 from akless.errors import ConfigurationError, MalformedResponse, ServiceError
 from akless.ram import (
     AccessKeyInfo,
@@ -62,6 +63,25 @@ def test_without_a_user_name_the_caller_is_meant() -> None:
     ram.list_access_keys(CALLER)
 
     assert [call.params for call in api.calls] == [{}, {}]
+
+
+@pytest.mark.parametrize(
+    "action", ["create_access_key", "list_access_keys", "delete_access_key", "last_used"]
+)
+def test_a_role_session_must_name_the_user_whose_keys_are_meant(action: str) -> None:
+    ram, api = client()
+    session = Credentials("STS.NUx8pBk2", PLANTED_SECRET, security_token="token-of-a-session")
+    calls = {
+        "create_access_key": lambda: ram.create_access_key(session),
+        "list_access_keys": lambda: ram.list_access_keys(session),
+        "delete_access_key": lambda: ram.delete_access_key(session, "LTAI5tOldKeyId0000000001"),
+        "last_used": lambda: ram.get_access_key_last_used(session, "LTAI5tOldKeyId0000000001"),
+    }
+
+    with pytest.raises(ConfigurationError, match=r"role session.*--user NAME"):
+        calls[action]()
+
+    assert api.calls == []
 
 
 def test_a_new_keys_secret_is_in_no_repr_or_str() -> None:

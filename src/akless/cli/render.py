@@ -46,16 +46,21 @@ def emit(result: Any, view: View) -> None:
 
 
 def key_values(rows: Sequence[tuple[str, Any]]) -> Any:
-    """A two-column table of labels and values (the common text view), values shown literally."""
-    from rich.table import Table
+    """Labels and values in two columns (the common text view), values shown literally and,
+    like ``aligned``, never wrapped or cut to the terminal's width: a path or an ARN stays whole
+    for copying."""
     from rich.text import Text
 
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold")
-    table.add_column()
-    for label, value in rows:
-        table.add_row(label, Text("-" if value is None else str(value)))
-    return table
+    width = max((len(label) for label, _ in rows), default=0)
+    text = Text()
+    for number, (label, value) in enumerate(rows):
+        shown = "-" if value is None else str(value)
+        if number:
+            text.append("\n")
+        text.append(label, style="bold")
+        text.append(" " * (width - len(label) + 2))
+        text.append(shown.replace("\n", "\n" + " " * (width + 2)))
+    return text
 
 
 def note(message: str) -> None:

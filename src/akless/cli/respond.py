@@ -74,7 +74,7 @@ def view(incident: Any) -> Any:
         [
             ("access key id", incident.access_key_id),
             ("action", incident.action),
-            ("last used", incident.last_used or "never"),
+            ("last used", incident.last_used_error or incident.last_used or "never"),
             ("events", events),
             ("configured in", "; ".join(places) or "nowhere akless looked"),
             ("report", " and ".join(incident.reports)),

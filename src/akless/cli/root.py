@@ -117,12 +117,19 @@ def _run(argv: list[str] | None) -> int:
         click.echo("akless: interrupted", err=True)
         return EXIT_INTERRUPTED
     except (CredentialsUnavailable, NotFound) as error:  # includes NoCredentialsFound
-        click.echo(f"akless: {error}", err=True)
+        _report(error)
         return EXIT_NOT_FOUND
     except (ServiceError, TransportError, MalformedResponse, CredentialsRefreshError) as error:
-        click.echo(f"akless: {error}", err=True)
+        _report(error)
         return EXIT_REMOTE
     except AklessError as error:  # ConfigurationError and anything else akless raises
-        click.echo(f"akless: {error}", err=True)
+        _report(error)
         return EXIT_USAGE
     return code if isinstance(code, int) else EXIT_OK
+
+
+def _report(error: AklessError) -> None:
+    """One line: the error, then the hints the library added on the way up (what was already
+    done, how to finish)."""
+    hints = "".join(f"; {hint}" for hint in error.hints)
+    click.echo(f"akless: {error}{hints}", err=True)
