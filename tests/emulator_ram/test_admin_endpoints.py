@@ -115,3 +115,10 @@ def test_calls_can_be_recorded_in_bulk(
     assert ok(admin.post("/calls", json=calls)) == {"recorded": 3}
     assert len(ok(admin.get("/calls", params={"access_key_id": "LTAI5tBulk"}))) == 3
     assert admin.post("/calls", json=[{"action": "NoTime"}]).status_code == 400
+
+
+def test_a_missing_field_is_named(admin: httpx.Client) -> None:
+    response = admin.post("/secrets", json={"name": "generic"})
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "missing field 'data'"}

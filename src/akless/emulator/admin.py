@@ -53,7 +53,9 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             result = handler(request, cloud)
             if hasattr(result, "__await__"):
                 result = await result
-        except (ValueError, TypeError, KeyError) as error:
+        except KeyError as error:  # a required field of the JSON body is missing
+            return JSONResponse({"error": f"missing field {error.args[0]!r}"}, status_code=400)
+        except (ValueError, TypeError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         return result if isinstance(result, Response) else JSONResponse(result)
 
