@@ -180,7 +180,8 @@ def render_markdown(incident: Incident) -> str:
         lines.append(f"No events from {audit.start} to {audit.end}.")
     else:
         lines += [
-            f"{audit.events} events ({audit.writes} write, {audit.errors} failed), "
+            f"{audit.events} event{'' if audit.events == 1 else 's'} "
+            f"({audit.writes} write, {audit.errors} failed), "
             f"first {audit.first_event}, last {audit.last_event}.",
             "",
             "| service | action | source IP | count | errors | first | last |",
