@@ -33,8 +33,11 @@ _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 
 
 def rotation_seconds(text: str) -> float | None:
-    """A rotation interval such as ``604800s`` or ``7d`` in seconds; ``None`` if unreadable."""
-    match = _INTERVAL.fullmatch(text.strip())
+    """A rotation interval such as ``604800s`` or ``7d`` in seconds; ``None`` if unreadable.
+
+    KMS writes it this way and reads it this way (``CreateSecret``'s ``RotationInterval``), so
+    the emulator parses with this too."""
+    match = _INTERVAL.fullmatch(text)
     if match is None:
         return None
     return float(int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
@@ -178,7 +181,7 @@ def _rotation_interval(answer: Answer) -> float | None:
     text = answer.optional_text("RotationInterval")
     if text is None:
         return None
-    seconds = rotation_seconds(text)
+    seconds = rotation_seconds(text.strip())
     if seconds is None:
         raise answer.malformed("RotationInterval", f"{text[:20]!r}, not a duration such as 604800s")
     return seconds

@@ -30,12 +30,11 @@ from akless.emulator.cloud_ram_secrets import extended_config
 from akless.emulator.errors import Refused, invalid, missing
 from akless.emulator.records import Secret, SecretVersion
 from akless.emulator.services import ActionContext, Service
+from akless.kms import rotation_seconds
 
 VERSION = "2016-01-20"
 MIN_ROTATION_INTERVAL = 6 * 3600
 MAX_ROTATION_INTERVAL = 8760 * 3600
-_INTERVAL = re.compile(r"([0-9]{1,12})([dhms]?)")
-_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}
 _SECRET_NAME = re.compile(r"[A-Za-z0-9_/+=.@\-]{1,192}")
 
 
@@ -59,8 +58,7 @@ def _flag(ctx: ActionContext, name: str) -> bool:
 
 def parse_rotation_interval(text: str) -> int:
     """Seconds of a ``RotationInterval`` such as ``7d`` or ``604800s`` (6 h to 8760 h)."""
-    match = _INTERVAL.fullmatch(text)
-    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else 0
+    seconds = int(rotation_seconds(text) or 0)
     if not MIN_ROTATION_INTERVAL <= seconds <= MAX_ROTATION_INTERVAL:
         raise invalid(
             "RotationInterval",
