@@ -1,16 +1,11 @@
-"""What every destructive command shares: a confirmation unless ``--yes``, and a log of what it
-did on stderr (``akless: disabled AccessKey ...``), one line per change, never a secret.
-
-The library logs each change to ``akless.actions`` at INFO; while a destructive command runs,
-those records print on stderr. The clients every command needs are built here from the shared
-options, so ``--ram-endpoint`` and the others apply.
+"""What every destructive command shares: a confirmation unless ``--yes`` (what it did prints
+on stderr through ``akless.actions``, see ``cli/root.py``), and the clients every command needs,
+built from the shared options so ``--ram-endpoint`` and the others apply.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -42,28 +37,6 @@ def confirm(question: str, yes: bool) -> None:
     """Ask ``question`` on stderr unless ``yes``; declining aborts (exit 130)."""
     if not yes:
         click.confirm(question, abort=True, err=True)
-
-
-class _Line(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"akless: {record.getMessage()}"
-
-
-@contextmanager
-def logged_actions() -> Iterator[None]:
-    """While the block runs, each change the library logs prints as one line on stderr."""
-    logger = logging.getLogger("akless.actions")
-    handler = logging.StreamHandler()
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(_Line())
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 def ram() -> RamClient:

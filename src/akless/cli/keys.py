@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from akless.cli import _actions
-from akless.cli._actions import confirm, logged_actions, user_option, yes_option
+from akless.cli._actions import confirm, user_option, yes_option
 from akless.cli.options import invocation, shared_options
 from akless.cli.render import aligned, emit, key_values, note, stdout_is_terminal
 from akless.errors import ConfigurationError
@@ -65,8 +65,7 @@ def create(target: str | None, to_terminal: bool, user_name: str | None) -> None
         )
     caller = _caller()
     where = _target(target, caller, to_terminal)
-    with logged_actions():
-        change = create_key(_actions.ram(), caller, where, user_name)
+    change = create_key(_actions.ram(), caller, where, user_name)
     _emit_change(change, where)
 
 
@@ -104,8 +103,7 @@ def delete(key_id: str, user_name: str | None, yes: bool) -> None:
     warning = _in_use_warning(key_id, caller)
     state = "" if info.status == "Inactive" else " It is still Active."
     confirm(f"Delete AccessKey {key_id} of {whose(user_name)} for good?{state}{warning}", yes)
-    with logged_actions():
-        emit(delete_key(ram, caller, key_id, user_name), _change)
+    emit(delete_key(ram, caller, key_id, user_name), _change)
 
 
 @keys.command("last-used")
@@ -170,8 +168,7 @@ def rotate(
         return
     steps = "".join(f"\n  - {step.detail}" for step in plan.steps)
     confirm(f"Rotate the AccessKey of {plan.target}:{steps}\nGo ahead?", yes)
-    with logged_actions():
-        done = rotate_key(rotator(False), where, caller, user_name=user_name, grace=seconds)
+    done = rotate_key(rotator(False), where, caller, user_name=user_name, grace=seconds)
     if where.spec == "stdout":
         note(f"akless: rotation {done.status}; the new key is on standard output")
     else:
@@ -211,8 +208,7 @@ def _set_status(key_id: str, status: str, user_name: str | None, yes: bool) -> N
     if status == "Inactive" and info.status == "Active":
         warning = _in_use_warning(key_id, caller)
         confirm(f"Disable AccessKey {key_id} of {whose(user_name)}?{warning}", yes)
-    with logged_actions():
-        emit(set_key_status(ram, caller, key_id, status, user_name), _change)
+    emit(set_key_status(ram, caller, key_id, status, user_name), _change)
 
 
 def _in_use_warning(key_id: str, caller: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from akless.cli import _actions
-from akless.cli._actions import confirm, logged_actions, user_option, yes_option
+from akless.cli._actions import confirm, user_option, yes_option
 from akless.cli.options import invocation, shared_options
 from akless.cli.render import emit, key_values
 
@@ -45,18 +45,17 @@ def respond(key_id: str, report_dir: Path, scan_paths: tuple[Path, ...], no_scan
         find_key(ram, caller, key_id, user_name)  # an unknown key fails before the question
     confirm(f"Disable AccessKey {key_id} of {whose(user_name)} now?", yes)
     paths = () if no_scan else scan_paths or (Path.cwd(),)
-    with logged_actions():
-        incident = run_playbook(
-            ram,
-            _actions.actiontrail(),
-            caller,
-            key_id,
-            now=system_clock(),
-            user_name=user_name,
-            environ=call.environ(),
-            scan=paths,
-            report_dir=report_dir,
-        )
+    incident = run_playbook(
+        ram,
+        _actions.actiontrail(),
+        caller,
+        key_id,
+        now=system_clock(),
+        user_name=user_name,
+        environ=call.environ(),
+        scan=paths,
+        report_dir=report_dir,
+    )
     emit(incident, view)
 
 

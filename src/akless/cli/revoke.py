@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from akless.cli import _actions
-from akless.cli._actions import confirm, logged_actions, yes_option
+from akless.cli._actions import confirm, yes_option
 from akless.cli.options import invocation, shared_options
 from akless.cli.render import emit, key_values
 from akless.errors import ConfigurationError
@@ -52,8 +52,7 @@ def revoke_sessions(role_name: str, snapshot: Path | None, restore: Path | None,
             )
         names = ", ".join(p.name for p in saved.policies) or "none"
         confirm(f"Attach to role {saved.role_name} again: {names}?", yes)
-        with logged_actions():
-            emit(restore_policies(ram, caller, saved, restore), _restored)
+        emit(restore_policies(ram, caller, saved, restore), _restored)
         return
     info = role(ram, caller, role_name)
     path = snapshot or default_snapshot_path(info.name, system_clock())
@@ -62,8 +61,7 @@ def revoke_sessions(role_name: str, snapshot: Path | None, restore: Path | None,
         "everything that uses the role, loses its permissions until --restore.",
         yes,
     )
-    with logged_actions():
-        emit(revoke_sessions(ram, caller, info.name, path), _revoked)
+    emit(revoke_sessions(ram, caller, info.name, path), _revoked)
 
 
 def _revoked(result: Any) -> Any:

@@ -78,27 +78,46 @@ class _Lowercase(logging.Formatter):
         return f"akless: {record.levelname.lower()}: {record.getMessage()}"
 
 
-@contextmanager
-def _library_warnings_on_stderr() -> Iterator[None]:
-    """While a command runs, the library's warnings (a credentials file others can read, a
-    tokenless metadata read...) print as ``akless: warning: ...``. The library itself never
-    adds a handler; an application does, and the CLI is one."""
-    logger = logging.getLogger("akless")
+class _Change(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"akless: {record.getMessage()}"
+
+
+def _stderr_handler(level: int, formatter: logging.Formatter) -> logging.Handler:
     handler = logging.StreamHandler()  # the stderr of this run (tests swap it)
-    handler.setLevel(logging.WARNING)
-    handler.setFormatter(_Lowercase())
-    logger.addHandler(handler)
+    handler.setLevel(level)
+    handler.setFormatter(formatter)
+    return handler
+
+
+@contextmanager
+def _library_logs_on_stderr() -> Iterator[None]:
+    """While a command runs, the library's warnings (a credentials file others can read, a
+    tokenless metadata read...) print as ``akless: warning: ...``, and each change a command
+    makes in the cloud or on disk (logged to ``akless.actions`` at INFO: ``disabled AccessKey
+    ...``) as one ``akless: ...`` line, never a secret. The library itself never adds a
+    handler; an application does, and the CLI is one."""
+    logger, actions = logging.getLogger("akless"), logging.getLogger("akless.actions")
+    warnings = _stderr_handler(logging.WARNING, _Lowercase())
+    changes = _stderr_handler(logging.INFO, _Change())
+    changes.addFilter(lambda record: record.levelno < logging.WARNING)  # those print above
+    logger.addHandler(warnings)
+    actions.addHandler(changes)
     propagate, logger.propagate = logger.propagate, False
+    level = actions.level
+    actions.setLevel(logging.INFO)
     try:
         yield
     finally:
-        logger.removeHandler(handler)
+        logger.removeHandler(warnings)
+        actions.removeHandler(changes)
         logger.propagate = propagate
+        actions.setLevel(level)
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; map akless errors to one line on stderr and an exit code."""
-    with _library_warnings_on_stderr():
+    with _library_logs_on_stderr():
         return _run(argv)
 
 
